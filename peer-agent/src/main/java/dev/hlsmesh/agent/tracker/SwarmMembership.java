@@ -18,8 +18,14 @@ public interface SwarmMembership {
   /** How many new offers to make now (0 when the swarm has as many peers as it wants). */
   int offersWanted();
 
-  /** Whether a new connection to (or from) this remote peer is welcome now. */
-  boolean wantsPeer(BinaryId remotePeerId);
+  /**
+   * Whether a new connection with this remote peer is welcome now. When a connection with it is
+   * already being set up, both sides keep the one initiated by the smaller peer id, so two peers
+   * answering each other's offers at once end up with one link, not none.
+   *
+   * @param weInitiate true for an answer to our offer, false for a relayed offer we would answer
+   */
+  boolean admit(BinaryId remotePeerId, boolean weInitiate);
 
   /** Whether the swarm has fewer connected peers than its minimum. */
   boolean belowMinimum();
@@ -29,6 +35,10 @@ public interface SwarmMembership {
 
   /** Routes one link's events; told the remote peer id once the tracker reveals it. */
   interface LinkBinding extends PeerLink.Listener {
+    /** The link these events come from; called right after it is created. */
+    void attach(PeerLink link);
+
+    /** The remote peer id, once known (at once for answers, on the answer for offers). */
     void remotePeer(BinaryId remotePeerId);
   }
 }

@@ -281,7 +281,9 @@ public final class TrackerClient {
     for (int i = 0; i < wanted; i++) {
       SwarmMembership.LinkBinding binding = swarm.membership.newBinding();
       bindings.add(binding);
-      created.add(links.offer(binding));
+      PeerLink link = links.offer(binding);
+      binding.attach(link);
+      created.add(link);
     }
     int generation = connectionGeneration;
     CompletableFuture<?>[] sdps = created.stream()
@@ -375,12 +377,13 @@ public final class TrackerClient {
   private void onRelayedOffer(RelayedOffer offer) {
     SwarmState swarm = swarms.get(offer.infoHash());
     if (swarm == null || offer.peerId().equals(swarm.membership.peerId())
-        || !swarm.membership.wantsPeer(offer.peerId())) {
+        || !swarm.membership.admit(offer.peerId(), false)) {
       return;
     }
     SwarmMembership.LinkBinding binding = swarm.membership.newBinding();
     binding.remotePeer(offer.peerId());
     PeerLink link = links.answer(offer.sdp(), binding);
+    binding.attach(link);
     int generation = connectionGeneration;
     link.localDescription().whenCompleteAsync((sdp, error) -> {
       if (error != null) {
@@ -405,7 +408,7 @@ public final class TrackerClient {
       return;
     }
     offer.expiry().cancel(false);
-    if (answer.peerId().equals(swarm.membership.peerId()) || !swarm.membership.wantsPeer(answer.peerId())) {
+    if (answer.peerId().equals(swarm.membership.peerId()) || !swarm.membership.admit(answer.peerId(), true)) {
       offer.link().close("answer from a peer not wanted now");
       return;
     }

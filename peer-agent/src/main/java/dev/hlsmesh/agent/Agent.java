@@ -1,0 +1,303 @@
+package dev.hlsmesh.agent;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.hlsmesh.agent.PeerFetchException.Reason;
+import dev.hlsmesh.agent.peer.SegmentSource;
+import dev.hlsmesh.agent.peer.SessionSettings;
+import dev.hlsmesh.agent.peer.Swarm;
+import dev.hlsmesh.agent.tracker.LinkFactory;
+import dev.hlsmesh.agent.tracker.TrackerClient;
+import dev.hlsmesh.agent.tracker.TrackerSettings;
+import dev.hlsmesh.agent.webrtc.LinkSettings;
+import dev.hlsmesh.agent.webrtc.PeerLink;
+import dev.hlsmesh.agent.webrtc.WebRtcRuntime;
+import dev.hlsmesh.protocol.tracker.BinaryId;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A peer agent: joins swarms through a WebTorrent tracker, connects to other agents and
+ * p2p-media-loader browsers over WebRTC data channels, serves the segments its sources hold and
+ * fetches named segments from named peers.
+ *
+ * <pre>{@code
+ * try (Agent agent = Agent.start(AgentConfig.builder(URI.create("wss://tracker.example")).build())) {
+ *   SwarmKey swarm = SwarmKey.ofHex("...");
+ *   agent.join(swarm, source);
+ *   byte[] segment = agent.fetch(swarm, agent.connectedPeers(swarm).get(0), 42).get();
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: any thread may call it. All agent state lives on one owner thread
+ * ({@code hlsmesh-agent-N}); futures returned by the agent complete on the common fork-join
+ * pool, never on the owner thread.
+ */
+public final class Agent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Agent.class);
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static final String PEER_ID_PREFIX = "-HM0100-";
+  private static final String PEER_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+  private final AgentConfig config;
+  private final Random random;
+  private final WebRtcRuntime.Lease lease;
+  private final ScheduledThreadPoolExecutor owner;
+  private final Thread ownerThread;
+  private final EventLoopGroup ioGroup;
+  private final TrackerClient tracker;
+  private final SessionSettings sessionSettings;
+  private final Map<SwarmKey, Swarm> swarms = new HashMap<>();
+  private final Map<SwarmKey, List<String>> connectedSnapshot = new ConcurrentHashMap<>();
+  private final Executor callbacks = ForkJoinPool.commonPool();
+  private boolean closed;
+
+  private Agent(AgentConfig config, Random random, WebRtcRuntime.Lease lease) {
+    this.config = config;
+    this.random = random;
+    this.lease = lease;
+    int number = COUNTER.incrementAndGet();
+    Thread[] created = new Thread[1];
+    this.owner = new ScheduledThreadPoolExecutor(1, task -> {
+      Thread thread = new Thread(task, "hlsmesh-agent-" + number);
+      thread.setDaemon(true);
+      created[0] = thread;
+      return thread;
+    });
+    owner.setRemoveOnCancelPolicy(true);
+    owner.prestartCoreThread();
+    this.ownerThread = created[0];
+    this.ioGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    LinkSettings linkSettings = new LinkSettings(config.iceServers(), config.iceGatheringTimeoutMillis(),
+        config.connectTimeoutMillis(), config.lowWatermarkBytes(), config.highWatermarkBytes());
+    LinkFactory links = new LinkFactory() {
+      @Override
+      public PeerLink offer(PeerLink.Listener listener) {
+        return PeerLink.offer(lease, linkSettings, owner, random, listener);
+      }
+
+      @Override
+      public PeerLink answer(String offerSdp, PeerLink.Listener listener) {
+        return PeerLink.answer(lease, linkSettings, owner, offerSdp, listener);
+      }
+    };
+    TrackerSettings trackerSettings = new TrackerSettings(config.trackerUrl(), config.connectTimeoutMillis(),
+        config.maxOffersPerAnnounce(), config.offerTimeoutMillis(), 30_000, 5_000,
+        config.belowMinimumAnnounceMillis(), config.trackerReconnectBaseMillis(), config.trackerReconnectMaxMillis());
+    this.tracker = new TrackerClient(trackerSettings, owner, ioGroup, links, random);
+    this.sessionSettings = new SessionSettings(config.noBytesTimeoutMillis(), config.maxConsecutiveTimeouts(),
+        config.maxSegmentBytes(), 1 << 20, 16);
+  }
+
+  /**
+   * Starts an agent: loads WebRTC (once per process) and connects to the tracker in the
+   * background (reconnecting with back-off while it is unreachable).
+   *
+   * @throws WebRtcUnavailableException if the WebRTC native library cannot be loaded; its
+   *     message says what to install
+   */
+  public static Agent start(AgentConfig config) {
+    return start(config, new SecureRandom());
+  }
+
+  /** As {@link #start(AgentConfig)}, with the randomness (ids, jitter) injected. */
+  static Agent start(AgentConfig config, Random random) {
+    requireNonNull(config, "config");
+    requireNonNull(random, "random");
+    WebRtcRuntime.Lease lease = WebRtcRuntime.acquire();
+    Agent agent = new Agent(config, random, lease);
+    agent.owner.execute(agent.tracker::start);
+    return agent;
+  }
+
+  /** The configuration this agent runs with. */
+  public AgentConfig config() {
+    return config;
+  }
+
+  /**
+   * Joins a swarm: announces to the tracker, connects to peers within the configured bounds and
+   * serves the segments {@code source} holds.
+   *
+   * @param source the segments to serve in this swarm; called on the agent's thread
+   * @return this agent's ASCII peer id in the swarm
+   * @throws IllegalStateException if already joined or closed
+   */
+  public String join(SwarmKey swarm, SegmentSource source) {
+    requireNonNull(swarm, "swarm");
+    requireNonNull(source, "source");
+    return onOwner(() -> {
+      if (closed) {
+        throw new IllegalStateException("agent closed");
+      }
+      if (swarms.containsKey(swarm)) {
+        throw new IllegalStateException("already joined swarm " + swarm);
+      }
+      String peerId = newPeerId();
+      Swarm state = new Swarm(swarm.id(), BinaryId.ofAscii(peerId), config.minPeers(), config.maxPeers(),
+          sessionSettings, source, owner, changed -> onPeersChanged(swarm, changed));
+      swarms.put(swarm, state);
+      connectedSnapshot.put(swarm, List.of());
+      tracker.join(state);
+      return peerId;
+    });
+  }
+
+  /** Tells the agent that what it holds for a swarm changed, so peers get a new announcement. */
+  public void segmentsChanged(SwarmKey swarm) {
+    requireNonNull(swarm, "swarm");
+    owner.execute(() -> {
+      Swarm state = swarms.get(swarm);
+      if (state != null) {
+        state.announceToAll();
+      }
+    });
+  }
+
+  /** Leaves a swarm: sends {@code stopped} and closes its connections. No-op if not joined. */
+  public void leave(SwarmKey swarm) {
+    requireNonNull(swarm, "swarm");
+    onOwner(() -> {
+      Swarm state = swarms.remove(swarm);
+      if (state != null) {
+        tracker.leave(swarm.id());
+        state.close();
+        connectedSnapshot.remove(swarm);
+      }
+      return null;
+    });
+  }
+
+  /** Peer ids connected in a swarm now (a snapshot; empty if not joined). */
+  public List<String> connectedPeers(SwarmKey swarm) {
+    return connectedSnapshot.getOrDefault(swarm, List.of());
+  }
+
+  /**
+   * Fetches one whole segment from one connected peer (one request at a time per connection;
+   * later fetches to the same peer wait their turn).
+   *
+   * @return the segment's bytes; or fails with a {@link PeerFetchException} whose
+   *     {@link PeerFetchException#reason()} says why (absent, timeout, disconnected, ...)
+   */
+  public CompletableFuture<byte[]> fetch(SwarmKey swarm, String peerId, long segmentId) {
+    requireNonNull(swarm, "swarm");
+    requireNonNull(peerId, "peerId");
+    CompletableFuture<byte[]> result = new CompletableFuture<>();
+    try {
+      owner.execute(() -> {
+        Swarm state = closed ? null : swarms.get(swarm);
+        CompletableFuture<byte[]> inner = state == null
+            ? CompletableFuture.failedFuture(new PeerFetchException(Reason.NOT_CONNECTED, "swarm " + swarm + " not joined"))
+            : state.fetch(peerId, segmentId);
+        inner.whenCompleteAsync((bytes, error) -> {
+          if (error != null) {
+            result.completeExceptionally(error);
+          } else {
+            result.complete(bytes);
+          }
+        }, callbacks);
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      result.completeExceptionally(new PeerFetchException(Reason.CLOSED, "agent closed"));
+    }
+    return result;
+  }
+
+  /**
+   * Leaves every swarm (telling the tracker), closes every connection and releases WebRTC.
+   * Idempotent.
+   */
+  @Override
+  public void close() {
+    if (Thread.currentThread() == ownerThread) {
+      throw new IllegalStateException("close() must not be called on the agent's own thread");
+    }
+    boolean first;
+    try {
+      first = onOwner(() -> {
+        if (closed) {
+          return false;
+        }
+        closed = true;
+        tracker.close();
+        for (Swarm state : swarms.values()) {
+          state.close();
+        }
+        swarms.clear();
+        connectedSnapshot.clear();
+        return true;
+      });
+    } catch (IllegalStateException e) {
+      return; // owner already shut down
+    }
+    if (!first) {
+      return;
+    }
+    ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    owner.shutdown();
+    try {
+      if (!owner.awaitTermination(5, TimeUnit.SECONDS)) {
+        log.warn("agent thread did not stop within 5 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    lease.close();
+  }
+
+  private void onPeersChanged(SwarmKey swarm, Swarm state) {
+    if (swarms.get(swarm) == state) {
+      connectedSnapshot.put(swarm, List.copyOf(state.connectedPeerIds()));
+      tracker.peerCountChanged(swarm.id());
+    }
+  }
+
+  private String newPeerId() {
+    StringBuilder id = new StringBuilder(PEER_ID_PREFIX);
+    while (id.length() < 20) {
+      id.append(PEER_ID_ALPHABET.charAt(random.nextInt(PEER_ID_ALPHABET.length())));
+    }
+    return id.toString();
+  }
+
+  private <T> T onOwner(Supplier<T> action) {
+    if (Thread.currentThread() == ownerThread) {
+      return action.get();
+    }
+    try {
+      return CompletableFuture.supplyAsync(action, owner).get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      throw new IllegalStateException("agent closed");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("agent thread did not answer within 30 s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    }
+  }
+}

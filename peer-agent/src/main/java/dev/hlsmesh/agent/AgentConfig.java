@@ -1,0 +1,222 @@
+package dev.hlsmesh.agent;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything an {@link Agent} needs to know, validated once. Build it with
+ * {@link #builder(URI)}; every setting has a default (docs/configuration.md lists them).
+ *
+ * @param trackerUrl {@code ws://} or {@code wss://} URL of a WebTorrent tracker (ours or any other)
+ * @param iceServers STUN/TURN servers; empty means host candidates only
+ * @param minPeers below this many connected peers per swarm the agent re-announces every
+ *     {@code belowMinimumAnnounceMillis}
+ * @param maxPeers connected peers per swarm; no offers are made or answered at this count
+ * @param maxOffersPerAnnounce offers per announce (browsers: 5)
+ * @param iceGatheringTimeoutMillis an SDP is sent with the candidates gathered by then
+ * @param connectTimeoutMillis a link must open within this long after the remote description,
+ *     and may stay disconnected at most this long; also bounds the tracker connect + handshake
+ * @param offerTimeoutMillis an unanswered offer is dropped after this long (browsers: 50 s)
+ * @param belowMinimumAnnounceMillis re-announce interval while below {@code minPeers}
+ * @param trackerReconnectBaseMillis first tracker reconnect delay (doubled per failure, jittered)
+ * @param trackerReconnectMaxMillis tracker reconnect delay cap
+ * @param noBytesTimeoutMillis a download sends Cancel after this long without a byte, and
+ *     resumes from the received bytes (browsers: 2000 ms)
+ * @param maxConsecutiveTimeouts no-bytes timeouts in a row that fail the fetch and close the
+ *     connection (browsers: 3)
+ * @param maxSegmentBytes larger segments are refused when fetching
+ * @param lowWatermarkBytes an upload blocked on the channel's buffered amount resumes at or
+ *     below this
+ * @param highWatermarkBytes an upload pauses when the buffered amount reaches this
+ */
+public record AgentConfig(
+    URI trackerUrl,
+    List<IceServer> iceServers,
+    int minPeers,
+    int maxPeers,
+    int maxOffersPerAnnounce,
+    long iceGatheringTimeoutMillis,
+    long connectTimeoutMillis,
+    long offerTimeoutMillis,
+    long belowMinimumAnnounceMillis,
+    long trackerReconnectBaseMillis,
+    long trackerReconnectMaxMillis,
+    long noBytesTimeoutMillis,
+    int maxConsecutiveTimeouts,
+    long maxSegmentBytes,
+    long lowWatermarkBytes,
+    long highWatermarkBytes) {
+
+  /** Validates every setting and reports all problems at once. */
+  public AgentConfig {
+    requireNonNull(trackerUrl, "trackerUrl");
+    iceServers = List.copyOf(requireNonNull(iceServers, "iceServers"));
+    List<String> problems = new ArrayList<>();
+    String scheme = trackerUrl.getScheme();
+    if (scheme == null || !(scheme.equalsIgnoreCase("ws") || scheme.equalsIgnoreCase("wss")) || trackerUrl.getHost() == null) {
+      problems.add("agent.trackerUrl: " + trackerUrl + " (expected: ws://host[:port][/path] or wss://...)");
+    }
+    check(problems, "agent.minPeers", minPeers, 0, 1000);
+    check(problems, "agent.maxPeers", maxPeers, 1, 1000);
+    if (minPeers > maxPeers) {
+      problems.add("agent.minPeers: " + minPeers + " (expected: <= agent.maxPeers " + maxPeers + ")");
+    }
+    check(problems, "agent.maxOffersPerAnnounce", maxOffersPerAnnounce, 0, 50);
+    check(problems, "agent.iceGatheringTimeoutMillis", iceGatheringTimeoutMillis, 100, 60_000);
+    check(problems, "agent.connectTimeoutMillis", connectTimeoutMillis, 100, 300_000);
+    check(problems, "agent.offerTimeoutMillis", offerTimeoutMillis, 1_000, 600_000);
+    check(problems, "agent.belowMinimumAnnounceMillis", belowMinimumAnnounceMillis, 100, 3_600_000);
+    check(problems, "agent.trackerReconnectBaseMillis", trackerReconnectBaseMillis, 10, 3_600_000);
+    check(problems, "agent.trackerReconnectMaxMillis", trackerReconnectMaxMillis, trackerReconnectBaseMillis, 3_600_000);
+    check(problems, "agent.noBytesTimeoutMillis", noBytesTimeoutMillis, 50, 600_000);
+    check(problems, "agent.maxConsecutiveTimeouts", maxConsecutiveTimeouts, 1, 100);
+    check(problems, "agent.maxSegmentBytes", maxSegmentBytes, 0, Integer.MAX_VALUE - 8);
+    check(problems, "agent.lowWatermarkBytes", lowWatermarkBytes, 0, 8L << 20);
+    check(problems, "agent.highWatermarkBytes", highWatermarkBytes, lowWatermarkBytes + 1, 8L << 20);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("invalid agent configuration: " + String.join("; ", problems));
+    }
+  }
+
+  private static void check(List<String> problems, String key, long value, long min, long max) {
+    if (value < min || value > max) {
+      problems.add(key + ": " + value + " (expected: " + min + ".." + max + ")");
+    }
+  }
+
+  /** A builder with every default set, for the given tracker. */
+  public static Builder builder(URI trackerUrl) {
+    return new Builder(trackerUrl);
+  }
+
+  /** A builder starting from this configuration. */
+  public Builder toBuilder() {
+    Builder b = new Builder(trackerUrl);
+    b.iceServers = iceServers;
+    b.minPeers = minPeers;
+    b.maxPeers = maxPeers;
+    b.maxOffersPerAnnounce = maxOffersPerAnnounce;
+    b.iceGatheringTimeoutMillis = iceGatheringTimeoutMillis;
+    b.connectTimeoutMillis = connectTimeoutMillis;
+    b.offerTimeoutMillis = offerTimeoutMillis;
+    b.belowMinimumAnnounceMillis = belowMinimumAnnounceMillis;
+    b.trackerReconnectBaseMillis = trackerReconnectBaseMillis;
+    b.trackerReconnectMaxMillis = trackerReconnectMaxMillis;
+    b.noBytesTimeoutMillis = noBytesTimeoutMillis;
+    b.maxConsecutiveTimeouts = maxConsecutiveTimeouts;
+    b.maxSegmentBytes = maxSegmentBytes;
+    b.lowWatermarkBytes = lowWatermarkBytes;
+    b.highWatermarkBytes = highWatermarkBytes;
+    return b;
+  }
+
+  /** Mutable builder; {@link #build()} validates. */
+  public static final class Builder {
+    private URI trackerUrl;
+    private List<IceServer> iceServers = List.of();
+    private int minPeers = 1;
+    private int maxPeers = 10;
+    private int maxOffersPerAnnounce = 5;
+    private long iceGatheringTimeoutMillis = 5_000;
+    private long connectTimeoutMillis = 15_000;
+    private long offerTimeoutMillis = 50_000;
+    private long belowMinimumAnnounceMillis = 10_000;
+    private long trackerReconnectBaseMillis = 1_000;
+    private long trackerReconnectMaxMillis = 60_000;
+    private long noBytesTimeoutMillis = 2_000;
+    private int maxConsecutiveTimeouts = 3;
+    private long maxSegmentBytes = 64L << 20;
+    private long lowWatermarkBytes = 256 * 1024;
+    private long highWatermarkBytes = 1024 * 1024;
+
+    private Builder(URI trackerUrl) {
+      this.trackerUrl = requireNonNull(trackerUrl, "trackerUrl");
+    }
+
+    /** STUN/TURN servers (default none). */
+    public Builder iceServers(List<IceServer> servers) {
+      this.iceServers = requireNonNull(servers, "servers");
+      return this;
+    }
+
+    /** Connected-peer bounds per swarm (default 1..10). */
+    public Builder peers(int min, int max) {
+      this.minPeers = min;
+      this.maxPeers = max;
+      return this;
+    }
+
+    /** Offers per announce (default 5). */
+    public Builder maxOffersPerAnnounce(int value) {
+      this.maxOffersPerAnnounce = value;
+      return this;
+    }
+
+    /** ICE gathering limit (default 5000 ms). */
+    public Builder iceGatheringTimeoutMillis(long value) {
+      this.iceGatheringTimeoutMillis = value;
+      return this;
+    }
+
+    /** Link and tracker connect limit (default 15000 ms). */
+    public Builder connectTimeoutMillis(long value) {
+      this.connectTimeoutMillis = value;
+      return this;
+    }
+
+    /** Unanswered-offer lifetime (default 50000 ms). */
+    public Builder offerTimeoutMillis(long value) {
+      this.offerTimeoutMillis = value;
+      return this;
+    }
+
+    /** Re-announce interval while below the minimum peer count (default 10000 ms). */
+    public Builder belowMinimumAnnounceMillis(long value) {
+      this.belowMinimumAnnounceMillis = value;
+      return this;
+    }
+
+    /** Tracker reconnect back-off (default 1000 ms doubling to 60000 ms, jittered). */
+    public Builder trackerReconnectMillis(long baseMillis, long maxMillis) {
+      this.trackerReconnectBaseMillis = baseMillis;
+      this.trackerReconnectMaxMillis = maxMillis;
+      return this;
+    }
+
+    /** No-bytes timeout of a download (default 2000 ms). */
+    public Builder noBytesTimeoutMillis(long value) {
+      this.noBytesTimeoutMillis = value;
+      return this;
+    }
+
+    /** Timeouts in a row that fail a fetch and close the connection (default 3). */
+    public Builder maxConsecutiveTimeouts(int value) {
+      this.maxConsecutiveTimeouts = value;
+      return this;
+    }
+
+    /** Largest segment accepted when fetching (default 64 MiB). */
+    public Builder maxSegmentBytes(long value) {
+      this.maxSegmentBytes = value;
+      return this;
+    }
+
+    /** Upload flow-control watermarks on the channel's buffered amount (default 256 KiB / 1 MiB). */
+    public Builder watermarks(long lowBytes, long highBytes) {
+      this.lowWatermarkBytes = lowBytes;
+      this.highWatermarkBytes = highBytes;
+      return this;
+    }
+
+    /** Validates and builds. */
+    public AgentConfig build() {
+      return new AgentConfig(trackerUrl, iceServers, minPeers, maxPeers, maxOffersPerAnnounce,
+          iceGatheringTimeoutMillis, connectTimeoutMillis, offerTimeoutMillis, belowMinimumAnnounceMillis,
+          trackerReconnectBaseMillis, trackerReconnectMaxMillis, noBytesTimeoutMillis, maxConsecutiveTimeouts,
+          maxSegmentBytes, lowWatermarkBytes, highWatermarkBytes);
+    }
+  }
+}

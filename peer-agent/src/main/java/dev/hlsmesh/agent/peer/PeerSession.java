@@ -1,0 +1,461 @@
+package dev.hlsmesh.agent.peer;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.hlsmesh.agent.PeerFetchException;
+import dev.hlsmesh.agent.PeerFetchException.Reason;
+import dev.hlsmesh.agent.webrtc.PeerLink;
+import dev.hlsmesh.protocol.peer.CommandReassembler;
+import dev.hlsmesh.protocol.peer.CommandReassembler.Inbound;
+import dev.hlsmesh.protocol.peer.PeerCommand;
+import dev.hlsmesh.protocol.peer.PeerCommand.CancelSegmentRequest;
+import dev.hlsmesh.protocol.peer.PeerCommand.SegmentAbsent;
+import dev.hlsmesh.protocol.peer.PeerCommand.SegmentData;
+import dev.hlsmesh.protocol.peer.PeerCommand.SegmentDataSendingCompleted;
+import dev.hlsmesh.protocol.peer.PeerCommand.SegmentRequest;
+import dev.hlsmesh.protocol.peer.PeerCommand.SegmentsAnnouncement;
+import dev.hlsmesh.protocol.peer.PeerFraming;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The peer protocol on one open link (PROTOCOL.md C.5-C.8), both as uploader and downloader.
+ *
+ * <p>Uploader: answers every SegmentRequest with SegmentData, payload chunks of at most
+ * 65,535 bytes sent only while the link is below its high watermark, and SendingCompleted; or
+ * with SegmentAbsent when the segment is not held now. A new request or a matching Cancel stops
+ * the running upload.
+ *
+ * <p>Downloader: one request at a time (later fetches queue), a no-bytes timeout that sends
+ * Cancel and resumes from the bytes already received, and a disconnect (partial data discarded)
+ * on malformed or oversized commands, wrong sizes, payload overflow or unrequested data.
+ *
+ * <p>Thread: every method must be called on the agent's owner executor (the link's owner).
+ */
+public final class PeerSession {
+  private static final Logger log = LoggerFactory.getLogger(PeerSession.class);
+  private static final int MAX_PAYLOAD_CHUNK_BYTES = PeerFraming.DEFAULT_MAX_MESSAGE_BYTES;
+  private static final int INITIAL_RECEIVE_BUFFER_BYTES = 1 << 20;
+
+  /** What the session tells its swarm. */
+  public interface Listener {
+    /** The remote peer replaced its announcement. */
+    void onAnnouncement(PeerSession session);
+
+    /** The session ended (the link is closed); called once. */
+    void onClosed(PeerSession session, String reason);
+  }
+
+  private final PeerLink link;
+  private final String remotePeerId;
+  private final SessionSettings settings;
+  private final SegmentSource source;
+  private final ScheduledExecutorService owner;
+  private final Listener listener;
+  private final CommandReassembler reassembler;
+
+  private Set<Long> remoteStored = Set.of();
+  private Set<Long> remoteLoading = Set.of();
+  private boolean closed;
+
+  private Upload upload;
+  private Download download;
+  private final Deque<Download> queuedFetches = new ArrayDeque<>();
+  private long nextRequestId;
+  private boolean stalePayloadPossible;
+  private int consecutiveTimeouts;
+
+  private static final class Upload {
+    final long segmentId;
+    final long requestId;
+    final ByteBuffer remaining;
+
+    Upload(long segmentId, long requestId, ByteBuffer remaining) {
+      this.segmentId = segmentId;
+      this.requestId = requestId;
+      this.remaining = remaining;
+    }
+  }
+
+  private static final class Download {
+    final long segmentId;
+    final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    long requestId;
+    boolean dataAccepted;
+    long totalBytes = -1;
+    byte[] buffer = new byte[0];
+    int receivedBytes;
+    boolean progressSinceRequest;
+    ScheduledFuture<?> timer;
+
+    Download(long segmentId) {
+      this.segmentId = segmentId;
+    }
+  }
+
+  /**
+   * Creates a session for an open link; the caller routes the link's events to it.
+   *
+   * @param remotePeerId the remote peer id (for logs and callers)
+   * @param source the segments this agent serves in the link's swarm
+   */
+  public PeerSession(PeerLink link, String remotePeerId, SessionSettings settings, SegmentSource source,
+      ScheduledExecutorService owner, Listener listener) {
+    this.link = requireNonNull(link, "link");
+    this.remotePeerId = requireNonNull(remotePeerId, "remotePeerId");
+    this.settings = requireNonNull(settings, "settings");
+    this.source = requireNonNull(source, "source");
+    this.owner = requireNonNull(owner, "owner");
+    this.listener = requireNonNull(listener, "listener");
+    this.reassembler = new CommandReassembler(settings.maxCommandBytes());
+  }
+
+  /** The remote peer id. */
+  public String remotePeerId() {
+    return remotePeerId;
+  }
+
+  /** The link this session runs on. */
+  public PeerLink link() {
+    return link;
+  }
+
+  /** Segment ids the remote peer last announced as stored. */
+  public Set<Long> remoteStored() {
+    return remoteStored;
+  }
+
+  /** Segment ids the remote peer last announced as being downloaded over HTTP. */
+  public Set<Long> remoteLoading() {
+    return remoteLoading;
+  }
+
+  /** Whether the session has ended. */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Sends our current announcement; called on connect and whenever the source changes. */
+  public void announce() {
+    if (!closed) {
+      sendCommand(new SegmentsAnnouncement(source.storedSegmentIds(), source.loadingSegmentIds()));
+    }
+  }
+
+  /**
+   * Fetches a whole segment from the remote peer. Requests run one at a time on the connection;
+   * later ones wait in a bounded queue.
+   *
+   * @return the segment bytes, or a failure with a {@link PeerFetchException}
+   */
+  public CompletableFuture<byte[]> fetch(long segmentId) {
+    Download next = new Download(segmentId);
+    if (closed) {
+      next.result.completeExceptionally(new PeerFetchException(Reason.DISCONNECTED, "peer " + remotePeerId + " is disconnected"));
+    } else if (download == null) {
+      start(next);
+    } else if (queuedFetches.size() >= settings.maxQueuedFetches()) {
+      next.result.completeExceptionally(new PeerFetchException(Reason.BUSY,
+          queuedFetches.size() + " fetches already wait on peer " + remotePeerId));
+    } else {
+      queuedFetches.add(next);
+    }
+    return next.result;
+  }
+
+  /** Link event: the link opened. */
+  public void onOpen() {
+    announce();
+  }
+
+  /** Link event: a message arrived. */
+  public void onMessage(byte[] message) {
+    if (closed) {
+      return;
+    }
+    Inbound inbound = reassembler.accept(ByteBuffer.wrap(message));
+    if (inbound instanceof Inbound.Payload) {
+      onPayload(message);
+    } else if (inbound instanceof Inbound.Command command) {
+      onCommand(command.command());
+    } else if (inbound instanceof Inbound.Dropped dropped) {
+      violation("bad command (" + dropped.reason() + "): " + dropped.detail());
+    }
+  }
+
+  /** Link event: the link may be written again. */
+  public void onWritable() {
+    pumpUpload();
+  }
+
+  /** Link event: the link closed. */
+  public void onClosed(String reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    upload = null;
+    PeerFetchException failure = new PeerFetchException(Reason.DISCONNECTED,
+        "peer " + remotePeerId + " disconnected: " + reason);
+    if (download != null) {
+      cancelTimer(download);
+      download.result.completeExceptionally(failure);
+      download = null;
+    }
+    for (Download queued : queuedFetches) {
+      queued.result.completeExceptionally(failure);
+    }
+    queuedFetches.clear();
+    listener.onClosed(this, reason);
+  }
+
+  /** Closes the link (and so this session) deliberately. */
+  public void close(String reason) {
+    link.close(reason);
+  }
+
+  private void onCommand(PeerCommand command) {
+    if (command instanceof SegmentsAnnouncement announcement) {
+      remoteStored = Set.copyOf(announcement.loadedSegmentIds());
+      remoteLoading = Set.copyOf(announcement.httpLoadingSegmentIds());
+      listener.onAnnouncement(this);
+    } else if (command instanceof SegmentRequest request) {
+      onRequest(request);
+    } else if (command instanceof CancelSegmentRequest cancel) {
+      // As the browsers do: only the request id identifies the upload to stop.
+      if (upload != null && upload.requestId == cancel.requestId()) {
+        upload = null;
+      }
+    } else if (command instanceof SegmentData data) {
+      onSegmentData(data);
+    } else if (command instanceof SegmentDataSendingCompleted completed) {
+      onCompleted(completed);
+    } else if (command instanceof SegmentAbsent absent) {
+      onAbsent(absent);
+    }
+  }
+
+  // ---- uploader ----
+
+  private void onRequest(SegmentRequest request) {
+    upload = null; // one upload per peer: a new request replaces the running one
+    byte[] segment = source.segment(request.segmentId());
+    if (segment == null || request.byteOffset() > segment.length) {
+      sendCommand(new SegmentAbsent(request.segmentId(), request.requestId()));
+      return;
+    }
+    int offset = (int) request.byteOffset();
+    sendCommand(new SegmentData(request.segmentId(), request.requestId(), segment.length - offset));
+    upload = new Upload(request.segmentId(), request.requestId(),
+        ByteBuffer.wrap(segment, offset, segment.length - offset).slice());
+    pumpUpload();
+  }
+
+  private void pumpUpload() {
+    while (!closed && upload != null && link.isWritable()) {
+      Upload current = upload;
+      ByteBuffer remaining = current.remaining;
+      if (!remaining.hasRemaining()) {
+        upload = null;
+        sendCommand(new SegmentDataSendingCompleted(current.segmentId, current.requestId));
+        return;
+      }
+      int length = PeerFraming.nextPayloadChunkLength(remaining, MAX_PAYLOAD_CHUNK_BYTES);
+      // An exact-size copy: webrtc-java would send a heap buffer's whole backing array.
+      byte[] chunk = new byte[length];
+      remaining.get(chunk);
+      link.send(chunk);
+    }
+  }
+
+  // ---- downloader ----
+
+  private void start(Download next) {
+    download = next;
+    request(next, 0);
+  }
+
+  private void request(Download current, long byteOffset) {
+    current.requestId = nextRequestId++ % 1_000_000_000L;
+    current.dataAccepted = false;
+    current.progressSinceRequest = false;
+    sendCommand(new SegmentRequest(current.segmentId, current.requestId, byteOffset));
+    restartTimer(current);
+  }
+
+  private void onSegmentData(SegmentData data) {
+    Download current = download;
+    if (current == null || current.dataAccepted || data.segmentId() != current.segmentId
+        || data.requestId() != current.requestId) {
+      if (!stalePayloadPossible && (current == null || !current.dataAccepted)) {
+        violation("SegmentData " + data.segmentId() + "/" + data.requestId() + " that was not requested");
+      }
+      return; // a stale answer to a cancelled request, or a repeat: ignored as browsers do
+    }
+    long expected = current.totalBytes < 0 ? -1 : current.totalBytes - current.receivedBytes;
+    if (expected >= 0 && data.sizeBytes() != expected) {
+      sendCommand(new CancelSegmentRequest(current.segmentId, current.requestId));
+      violation("SegmentData announces " + data.sizeBytes() + " bytes, expected " + expected);
+      return;
+    }
+    if (current.totalBytes < 0) {
+      if (data.sizeBytes() > settings.maxSegmentBytes()) {
+        sendCommand(new CancelSegmentRequest(current.segmentId, current.requestId));
+        finish(current, new PeerFetchException(Reason.TOO_LARGE, "segment " + current.segmentId + " of "
+            + data.sizeBytes() + " bytes exceeds maxSegmentBytes " + settings.maxSegmentBytes()));
+        stalePayloadPossible = true;
+        return;
+      }
+      current.totalBytes = data.sizeBytes();
+      current.buffer = new byte[(int) Math.min(current.totalBytes, INITIAL_RECEIVE_BUFFER_BYTES)];
+    }
+    current.dataAccepted = true;
+    stalePayloadPossible = false;
+    restartTimer(current);
+  }
+
+  private void onPayload(byte[] message) {
+    Download current = download;
+    if (current == null || !current.dataAccepted) {
+      if (!stalePayloadPossible) {
+        violation(message.length + " payload bytes that were not requested");
+      }
+      return; // stale bytes of a cancelled upload still in flight on the ordered channel
+    }
+    long after = (long) current.receivedBytes + message.length;
+    if (after > current.totalBytes) {
+      violation("payload overflow: " + after + " bytes for a segment of " + current.totalBytes);
+      return;
+    }
+    if (after > current.buffer.length) {
+      long grown = Math.min(current.totalBytes, Math.max(after, 2L * current.buffer.length));
+      current.buffer = Arrays.copyOf(current.buffer, (int) grown);
+    }
+    System.arraycopy(message, 0, current.buffer, current.receivedBytes, message.length);
+    current.receivedBytes = (int) after;
+    current.progressSinceRequest = true;
+    restartTimer(current);
+  }
+
+  private void onCompleted(SegmentDataSendingCompleted completed) {
+    Download current = download;
+    if (current == null || !current.dataAccepted) {
+      return; // completed before SegmentData, or of a cancelled request: ignored as browsers do
+    }
+    if (completed.segmentId() != current.segmentId || completed.requestId() != current.requestId) {
+      violation("SendingCompleted for " + completed.segmentId() + "/" + completed.requestId()
+          + " while receiving " + current.segmentId + "/" + current.requestId);
+      return;
+    }
+    if (current.receivedBytes != current.totalBytes) {
+      violation("SendingCompleted after " + current.receivedBytes + " of " + current.totalBytes + " bytes");
+      return;
+    }
+    consecutiveTimeouts = 0;
+    byte[] segment = current.buffer.length == current.totalBytes
+        ? current.buffer : Arrays.copyOf(current.buffer, (int) current.totalBytes);
+    finish(current, segment);
+  }
+
+  private void onAbsent(SegmentAbsent absent) {
+    Download current = download;
+    if (current == null || current.dataAccepted || absent.segmentId() != current.segmentId
+        || absent.requestId() != current.requestId) {
+      return;
+    }
+    remoteStored = without(remoteStored, absent.segmentId());
+    finish(current, new PeerFetchException(Reason.ABSENT,
+        "peer " + remotePeerId + " does not hold segment " + current.segmentId));
+  }
+
+  private void onNoBytesTimeout(Download current) {
+    if (closed || download != current) {
+      return;
+    }
+    sendCommand(new CancelSegmentRequest(current.segmentId, current.requestId));
+    stalePayloadPossible = true;
+    consecutiveTimeouts++;
+    if (consecutiveTimeouts >= settings.maxConsecutiveTimeouts()) {
+      PeerFetchException failure = new PeerFetchException(Reason.TIMEOUT, "no bytes from peer " + remotePeerId
+          + " for " + settings.noBytesTimeoutMillis() + " ms, " + consecutiveTimeouts + " times in a row");
+      finish(current, failure);
+      link.close("no bytes for " + settings.noBytesTimeoutMillis() + " ms, "
+          + consecutiveTimeouts + " times in a row");
+      return;
+    }
+    // Resume from what we hold: the offset is only sent once the total size is known.
+    long offset = current.totalBytes >= 0 ? current.receivedBytes : 0;
+    if (offset == 0) {
+      current.totalBytes = -1;
+      current.receivedBytes = 0;
+      current.buffer = new byte[0];
+    }
+    log.debug("peer {}: no bytes for {} ms, resuming segment {} at byte {}", remotePeerId,
+        settings.noBytesTimeoutMillis(), current.segmentId, offset);
+    request(current, offset);
+  }
+
+  private void finish(Download current, Object outcome) {
+    cancelTimer(current);
+    download = null;
+    if (outcome instanceof byte[] bytes) {
+      current.result.complete(bytes);
+    } else {
+      current.result.completeExceptionally((Throwable) outcome);
+    }
+    Download next = queuedFetches.poll();
+    if (next != null && !closed) {
+      start(next);
+    }
+  }
+
+  private void violation(String what) {
+    log.warn("peer {} broke the peer protocol, disconnecting: {}", remotePeerId, what);
+    if (download != null) {
+      Download current = download;
+      download = null;
+      cancelTimer(current);
+      current.buffer = null; // partial data is discarded, never passed on
+      current.result.completeExceptionally(new PeerFetchException(Reason.PROTOCOL_VIOLATION,
+          "peer " + remotePeerId + " broke the protocol: " + what));
+    }
+    link.close("protocol violation: " + what);
+  }
+
+  private void restartTimer(Download current) {
+    cancelTimer(current);
+    current.timer = owner.schedule(() -> onNoBytesTimeout(current), settings.noBytesTimeoutMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private static void cancelTimer(Download current) {
+    if (current.timer != null) {
+      current.timer.cancel(false);
+      current.timer = null;
+    }
+  }
+
+  private void sendCommand(PeerCommand command) {
+    List<byte[]> messages = PeerFraming.encode(command, PeerFraming.DEFAULT_MAX_MESSAGE_BYTES);
+    for (byte[] message : messages) {
+      link.send(message);
+    }
+  }
+
+  private static Set<Long> without(Set<Long> ids, long id) {
+    if (!ids.contains(id)) {
+      return ids;
+    }
+    return ids.stream().filter(x -> x != id).collect(java.util.stream.Collectors.toUnmodifiableSet());
+  }
+}
