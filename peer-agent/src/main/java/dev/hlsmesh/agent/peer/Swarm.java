@@ -119,7 +119,7 @@ public final class Swarm implements SwarmMembership {
 
   /** Fetches a segment from a connected peer. */
   public CompletableFuture<byte[]> fetch(String remotePeerId, long segmentId) {
-    PeerSession session = closed ? null : sessions.get(BinaryId.ofAscii(remotePeerId));
+    PeerSession session = closed || !isPeerIdShaped(remotePeerId) ? null : sessions.get(BinaryId.ofAscii(remotePeerId));
     if (session == null) {
       return CompletableFuture.failedFuture(new PeerFetchException(Reason.NOT_CONNECTED,
           "no connected peer " + remotePeerId + " in swarm " + infoHash.toHex()));
@@ -148,6 +148,10 @@ public final class Swarm implements SwarmMembership {
     for (PeerSession session : new ArrayList<>(sessions.values())) {
       session.close("swarm left");
     }
+  }
+
+  private static boolean isPeerIdShaped(String id) {
+    return id.length() == BinaryId.LENGTH && id.chars().allMatch(c -> c < 0x80);
   }
 
   private static int compare(BinaryId a, BinaryId b) {

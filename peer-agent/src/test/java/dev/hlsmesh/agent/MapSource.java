@@ -1,0 +1,26 @@
+package dev.hlsmesh.agent;
+
+import dev.hlsmesh.agent.peer.SegmentSource;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A test source: segments put by the test, read by the agent thread. */
+final class MapSource implements SegmentSource {
+  final Map<Long, byte[]> segments = new ConcurrentHashMap<>();
+
+  @Override
+  public byte[] segment(long segmentId) {
+    return segments.get(segmentId);
+  }
+
+  @Override
+  public List<Long> storedSegmentIds() {
+    return segments.keySet().stream().sorted().toList();
+  }
+
+  @Override
+  public List<Long> loadingSegmentIds() {
+    return List.of();
+  }
+}

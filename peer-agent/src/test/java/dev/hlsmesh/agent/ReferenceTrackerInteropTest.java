@@ -1,0 +1,48 @@
+package dev.hlsmesh.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Agents find each other through the reference bittorrent-tracker, not only through ours. */
+class ReferenceTrackerInteropTest {
+  private static ReferenceTracker tracker;
+
+  @BeforeAll
+  static void startTracker() throws Exception {
+    var reason = ReferenceTracker.unavailableReason();
+    assumeTrue(reason.isEmpty(), () -> "reference bittorrent-tracker skipped: " + reason.orElse(""));
+    tracker = ReferenceTracker.start();
+  }
+
+  @AfterAll
+  static void stopTracker() throws Exception {
+    if (tracker != null) {
+      tracker.close();
+    }
+  }
+
+  @Test
+  void twoAgentsConnectThroughBittorrentTrackerAndTransferASegment() throws Exception {
+    AgentConfig config = AgentConfig.builder(tracker.url()).belowMinimumAnnounceMillis(1_000).build();
+    SwarmKey swarm = SwarmKey.ofHex("0123456789abcdef0123456789abcdef01234567");
+    MapSource seederSource = new MapSource();
+    byte[] segment = new byte[100_000];
+    new Random(3).nextBytes(segment);
+    seederSource.segments.put(7L, segment);
+    try (Agent seeder = Agent.start(config, new Random(1)); Agent leecher = Agent.start(config, new Random(2))) {
+      String seederId = seeder.join(swarm, seederSource);
+      String leecherId = leecher.join(swarm, new MapSource());
+      await().atMost(Duration.ofSeconds(60)).until(() -> leecher.connectedPeers(swarm).contains(seederId)
+          && seeder.connectedPeers(swarm).contains(leecherId));
+      assertThat(leecher.fetch(swarm, seederId, 7L).get(30, TimeUnit.SECONDS)).isEqualTo(segment);
+    }
+  }
+}
