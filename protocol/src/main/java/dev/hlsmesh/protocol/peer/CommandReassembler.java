@@ -24,129 +24,129 @@ import java.util.Objects;
  * {@code NO_FIRST_CHUNK}. Payload messages never change the state.
  */
 public final class CommandReassembler {
-    /** Default bound on one reassembled command; a full announcement is about 135 KB. */
-    public static final int DEFAULT_MAX_COMMAND_BYTES = 1 << 20;
+  /** Default bound on one reassembled command; a full announcement is about 135 KB. */
+  public static final int DEFAULT_MAX_COMMAND_BYTES = 1 << 20;
 
-    private static final int MARKER_BYTES = 4;
+  private static final int MARKER_BYTES = 4;
 
-    private final int maxCommandBytes;
-    private ByteArrayOutputStream partial; // null when idle
+  private final int maxCommandBytes;
+  private ByteArrayOutputStream partial; // null when idle
 
-    /** A reassembler bounding each command to {@link #DEFAULT_MAX_COMMAND_BYTES}. */
-    public CommandReassembler() {
-        this(DEFAULT_MAX_COMMAND_BYTES);
+  /** A reassembler bounding each command to {@link #DEFAULT_MAX_COMMAND_BYTES}. */
+  public CommandReassembler() {
+    this(DEFAULT_MAX_COMMAND_BYTES);
+  }
+
+  /** @param maxCommandBytes the largest un-framed command accepted, at least 1 */
+  public CommandReassembler(int maxCommandBytes) {
+    if (maxCommandBytes < 1) {
+      throw new IllegalArgumentException(
+          "maxCommandBytes: " + maxCommandBytes + " (expected: at least 1)");
+    }
+    this.maxCommandBytes = maxCommandBytes;
+  }
+
+  /**
+   * Handles one received data-channel message.
+   *
+   * @param message the message from its position to its limit; not modified, and not retained
+   *                unless returned as {@link Inbound.Payload}
+   * @return what the message turned out to be
+   */
+  public Inbound accept(ByteBuffer message) {
+    Objects.requireNonNull(message, "message");
+    if (!PeerFraming.isCommandFragment(message)) {
+      return new Inbound.Payload(message);
+    }
+    int from = message.position();
+    int to = message.limit();
+    boolean first = message.get(from) == 'c';
+    boolean last = message.get(to - MARKER_BYTES) == 'c';
+    if (first && partial != null) {
+      partial = null;
+      return new Inbound.Dropped(DropReason.INCOMPLETE_JOINING,
+          "a new command started before the previous one ended; both dropped");
+    }
+    if (!first && partial == null) {
+      return new Inbound.Dropped(DropReason.NO_FIRST_CHUNK,
+          "a continuation fragment arrived with no command being assembled");
+    }
+    int bodyBytes = to - from - 2 * MARKER_BYTES; // >= 0: a fragment has at least 8 bytes
+    ByteArrayOutputStream buffer = first ? new ByteArrayOutputStream(Math.max(bodyBytes, 16)) : partial;
+    if (bodyBytes > 0) {
+      if ((long) buffer.size() + bodyBytes > maxCommandBytes) {
+        partial = null;
+        return new Inbound.Dropped(DropReason.TOO_LARGE, "command exceeds "
+            + maxCommandBytes + " bytes after " + (buffer.size() + (long) bodyBytes));
+      }
+      byte[] body = new byte[bodyBytes];
+      message.duplicate().position(from + MARKER_BYTES).get(body);
+      buffer.writeBytes(body);
+    }
+    if (!last) {
+      partial = buffer;
+      return Inbound.PartialCommand.INSTANCE;
+    }
+    partial = null;
+    byte[] command = buffer.toByteArray();
+    try {
+      return new Inbound.Command(PeerCommandCodec.decode(command));
+    } catch (PeerProtocolException e) {
+      return new Inbound.Dropped(DropReason.MALFORMED, e.getMessage());
+    }
+  }
+
+  /** Whether a command is partly assembled (some fragments received, the last one not yet). */
+  public boolean isAssembling() {
+    return partial != null;
+  }
+
+  /** Why a command fragment or a whole command was dropped. */
+  public enum DropReason {
+    /** A {@code cstr} fragment arrived while another command was still being assembled. */
+    INCOMPLETE_JOINING,
+    /** A {@code dstr} fragment arrived with no command being assembled. */
+    NO_FIRST_CHUNK,
+    /** The reassembled command grew past the configured bound. */
+    TOO_LARGE,
+    /** The complete command did not decode; the detail is the decoder's message. */
+    MALFORMED,
+  }
+
+  /** The outcome of {@link #accept(ByteBuffer)}. */
+  public sealed interface Inbound {
+    /**
+     * Raw segment payload for the download in progress from this peer.
+     *
+     * @param bytes the message buffer passed to {@code accept}, position and limit untouched
+     */
+    record Payload(ByteBuffer bytes) implements Inbound {
     }
 
-    /** @param maxCommandBytes the largest un-framed command accepted, at least 1 */
-    public CommandReassembler(int maxCommandBytes) {
-        if (maxCommandBytes < 1) {
-            throw new IllegalArgumentException(
-                    "maxCommandBytes: " + maxCommandBytes + " (expected: at least 1)");
-        }
-        this.maxCommandBytes = maxCommandBytes;
+    /** @param command a complete, decoded command */
+    record Command(PeerCommand command) implements Inbound {
+    }
+
+    /** A fragment was buffered; the command is not complete yet. */
+    final class PartialCommand implements Inbound {
+      static final PartialCommand INSTANCE = new PartialCommand();
+
+      private PartialCommand() {
+      }
+
+      @Override
+      public String toString() {
+        return "PartialCommand";
+      }
     }
 
     /**
-     * Handles one received data-channel message.
+     * A fragment or a command was dropped.
      *
-     * @param message the message from its position to its limit; not modified, and not retained
-     *                unless returned as {@link Inbound.Payload}
-     * @return what the message turned out to be
+     * @param reason the reason
+     * @param detail a sentence for the log
      */
-    public Inbound accept(ByteBuffer message) {
-        Objects.requireNonNull(message, "message");
-        if (!PeerFraming.isCommandFragment(message)) {
-            return new Inbound.Payload(message);
-        }
-        int from = message.position();
-        int to = message.limit();
-        boolean first = message.get(from) == 'c';
-        boolean last = message.get(to - MARKER_BYTES) == 'c';
-        if (first && partial != null) {
-            partial = null;
-            return new Inbound.Dropped(DropReason.INCOMPLETE_JOINING,
-                    "a new command started before the previous one ended; both dropped");
-        }
-        if (!first && partial == null) {
-            return new Inbound.Dropped(DropReason.NO_FIRST_CHUNK,
-                    "a continuation fragment arrived with no command being assembled");
-        }
-        int bodyBytes = to - from - 2 * MARKER_BYTES; // >= 0: a fragment has at least 8 bytes
-        ByteArrayOutputStream buffer = first ? new ByteArrayOutputStream(Math.max(bodyBytes, 16)) : partial;
-        if (bodyBytes > 0) {
-            if ((long) buffer.size() + bodyBytes > maxCommandBytes) {
-                partial = null;
-                return new Inbound.Dropped(DropReason.TOO_LARGE, "command exceeds "
-                        + maxCommandBytes + " bytes after " + (buffer.size() + (long) bodyBytes));
-            }
-            byte[] body = new byte[bodyBytes];
-            message.duplicate().position(from + MARKER_BYTES).get(body);
-            buffer.writeBytes(body);
-        }
-        if (!last) {
-            partial = buffer;
-            return Inbound.PartialCommand.INSTANCE;
-        }
-        partial = null;
-        byte[] command = buffer.toByteArray();
-        try {
-            return new Inbound.Command(PeerCommandCodec.decode(command));
-        } catch (PeerProtocolException e) {
-            return new Inbound.Dropped(DropReason.MALFORMED, e.getMessage());
-        }
+    record Dropped(DropReason reason, String detail) implements Inbound {
     }
-
-    /** Whether a command is partly assembled (some fragments received, the last one not yet). */
-    public boolean isAssembling() {
-        return partial != null;
-    }
-
-    /** Why a command fragment or a whole command was dropped. */
-    public enum DropReason {
-        /** A {@code cstr} fragment arrived while another command was still being assembled. */
-        INCOMPLETE_JOINING,
-        /** A {@code dstr} fragment arrived with no command being assembled. */
-        NO_FIRST_CHUNK,
-        /** The reassembled command grew past the configured bound. */
-        TOO_LARGE,
-        /** The complete command did not decode; the detail is the decoder's message. */
-        MALFORMED,
-    }
-
-    /** The outcome of {@link #accept(ByteBuffer)}. */
-    public sealed interface Inbound {
-        /**
-         * Raw segment payload for the download in progress from this peer.
-         *
-         * @param bytes the message buffer passed to {@code accept}, position and limit untouched
-         */
-        record Payload(ByteBuffer bytes) implements Inbound {
-        }
-
-        /** @param command a complete, decoded command */
-        record Command(PeerCommand command) implements Inbound {
-        }
-
-        /** A fragment was buffered; the command is not complete yet. */
-        final class PartialCommand implements Inbound {
-            static final PartialCommand INSTANCE = new PartialCommand();
-
-            private PartialCommand() {
-            }
-
-            @Override
-            public String toString() {
-                return "PartialCommand";
-            }
-        }
-
-        /**
-         * A fragment or a command was dropped.
-         *
-         * @param reason the reason
-         * @param detail a sentence for the log
-         */
-        record Dropped(DropReason reason, String detail) implements Inbound {
-        }
-    }
+  }
 }

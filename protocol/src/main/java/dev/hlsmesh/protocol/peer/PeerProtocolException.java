@@ -5,10 +5,10 @@ package dev.hlsmesh.protocol.peer;
  * expected and at which byte offset of the un-framed command it went wrong.
  */
 public final class PeerProtocolException extends Exception {
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    /** @param message what is wrong with the bytes, precise enough to debug from a log line */
-    public PeerProtocolException(String message) {
-        super(message);
-    }
+  /** @param message what is wrong with the bytes, precise enough to debug from a log line */
+  public PeerProtocolException(String message) {
+    super(message);
+  }
 }

@@ -26,23 +26,23 @@ import java.util.Objects;
  * @param videoRange {@code SDR}, {@code PQ} or {@code HLG}, or null
  */
 public record StreamProps(
-        StreamType type,
-        Double bitrate,
-        String codecs,
-        Double width,
-        Double height,
-        String language,
-        String channels,
-        String name,
-        String frameRate,
-        String videoRange) {
+    StreamType type,
+    Double bitrate,
+    String codecs,
+    Double width,
+    Double height,
+    String language,
+    String channels,
+    String name,
+    String frameRate,
+    String videoRange) {
 
-    public StreamProps {
-        Objects.requireNonNull(type, "type");
-    }
+  public StreamProps {
+    Objects.requireNonNull(type, "type");
+  }
 
-    /** Props of a main stream whose only known field is the bitrate (e.g. {@code bitrate == 0}). */
-    public static StreamProps mainWithBitrateOnly(double bitrate) {
-        return new StreamProps(StreamType.MAIN, bitrate, null, null, null, null, null, null, null, null);
-    }
+  /** Props of a main stream whose only known field is the bitrate (e.g. {@code bitrate == 0}). */
+  public static StreamProps mainWithBitrateOnly(double bitrate) {
+    return new StreamProps(StreamType.MAIN, bitrate, null, null, null, null, null, null, null, null);
+  }
 }
