@@ -1,0 +1,264 @@
+package dev.hlsmesh.tracker.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything the tracker can be configured with: one immutable, validated value.
+ *
+ * <p>Build it in code with {@link #builder()} (every field starts at its documented default) or
+ * load it from YAML with {@link TrackerConfigLoader}. The constructor validates every field and
+ * reports all problems at once ({@link InvalidConfigException}), each as
+ * {@code tracker.<key>: <value> (expected: <range>)}. Defaults follow aquatic_ws where it has
+ * one; docs/configuration.md lists them.
+ *
+ * @param host address to bind ({@code 0.0.0.0} = all IPv4 interfaces)
+ * @param port TCP port for WebSocket, {@code /health} and {@code /stats}; 0 picks a free port
+ * @param ioThreads Netty event-loop threads; 0 = number of available processors
+ * @param announceIntervalSeconds {@code interval} told to clients
+ * @param peerTimeoutSeconds a peer that has not announced for this long leaves its swarm
+ * @param offerTimeoutSeconds how long a relayed offer may be answered
+ * @param idleTimeoutSeconds a connection that sent nothing for this long is closed
+ * @param sweepIntervalSeconds how often expired peers and empty swarms are removed
+ * @param maxMessageBytes largest WebSocket message (and frame) accepted
+ * @param maxOffersPerAnnounce more offers in one announce is refused
+ * @param maxNumwant cap on the peers one announce's offers are relayed to
+ * @param maxSwarms swarms the tracker holds at most
+ * @param maxPeersPerSwarm peers one swarm holds at most
+ * @param maxSwarmsPerConnection swarms one connection may be in at once
+ * @param maxScrapeInfoHashes info hashes one scrape may ask about
+ * @param messageRatePerSecond sustained messages per second one connection may send
+ * @param messageBurst messages one connection may send in a burst above the rate
+ * @param maxConnectionsPerIp concurrent WebSocket connections from one IP address
+ */
+public record TrackerConfig(
+    String host,
+    int port,
+    int ioThreads,
+    int announceIntervalSeconds,
+    int peerTimeoutSeconds,
+    int offerTimeoutSeconds,
+    int idleTimeoutSeconds,
+    int sweepIntervalSeconds,
+    int maxMessageBytes,
+    int maxOffersPerAnnounce,
+    int maxNumwant,
+    int maxSwarms,
+    int maxPeersPerSwarm,
+    int maxSwarmsPerConnection,
+    int maxScrapeInfoHashes,
+    int messageRatePerSecond,
+    int messageBurst,
+    int maxConnectionsPerIp) {
+
+  /** Key path prefix of every setting, as in the YAML file. */
+  public static final String PREFIX = "tracker.";
+
+  /** Integer settings: name, default, minimum, maximum (in record component order). */
+  static final List<IntSetting> INT_SETTINGS = List.of(
+      new IntSetting("port", 8000, 0, 65_535),
+      new IntSetting("ioThreads", 0, 0, 256),
+      new IntSetting("announceIntervalSeconds", 120, 10, 3_600),
+      new IntSetting("peerTimeoutSeconds", 180, 15, 7_200),
+      new IntSetting("offerTimeoutSeconds", 120, 5, 600),
+      new IntSetting("idleTimeoutSeconds", 180, 15, 7_200),
+      new IntSetting("sweepIntervalSeconds", 10, 1, 600),
+      new IntSetting("maxMessageBytes", 65_536, 4_096, 16 * 1024 * 1024),
+      new IntSetting("maxOffersPerAnnounce", 10, 1, 50),
+      new IntSetting("maxNumwant", 10, 1, 50),
+      new IntSetting("maxSwarms", 100_000, 1, 10_000_000),
+      new IntSetting("maxPeersPerSwarm", 10_000, 2, 1_000_000),
+      new IntSetting("maxSwarmsPerConnection", 16, 1, 1_000),
+      new IntSetting("maxScrapeInfoHashes", 255, 1, 1_000),
+      new IntSetting("messageRatePerSecond", 20, 1, 100_000),
+      new IntSetting("messageBurst", 50, 1, 1_000_000),
+      new IntSetting("maxConnectionsPerIp", 1_000, 1, 10_000_000));
+
+  static final String DEFAULT_HOST = "0.0.0.0";
+
+  /** Validates; see the class comment. */
+  public TrackerConfig {
+    List<String> problems = problems(host, new int[] {port, ioThreads, announceIntervalSeconds,
+        peerTimeoutSeconds, offerTimeoutSeconds, idleTimeoutSeconds, sweepIntervalSeconds,
+        maxMessageBytes, maxOffersPerAnnounce, maxNumwant, maxSwarms, maxPeersPerSwarm,
+        maxSwarmsPerConnection, maxScrapeInfoHashes, messageRatePerSecond, messageBurst,
+        maxConnectionsPerIp});
+    if (!problems.isEmpty()) {
+      throw new InvalidConfigException(problems);
+    }
+  }
+
+  /** The defaults: port 8000 on all interfaces, aquatic-like limits. */
+  public static TrackerConfig defaults() {
+    return builder().build();
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from this configuration. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.host = host;
+    b.values = new int[] {port, ioThreads, announceIntervalSeconds, peerTimeoutSeconds,
+        offerTimeoutSeconds, idleTimeoutSeconds, sweepIntervalSeconds, maxMessageBytes,
+        maxOffersPerAnnounce, maxNumwant, maxSwarms, maxPeersPerSwarm, maxSwarmsPerConnection,
+        maxScrapeInfoHashes, messageRatePerSecond, messageBurst, maxConnectionsPerIp};
+    return b;
+  }
+
+  /** Every problem of these values, in key order, cross-field rules last. */
+  static List<String> problems(String host, int[] values) {
+    List<String> problems = new ArrayList<>();
+    if (host == null || host.isBlank()) {
+      problems.add(PREFIX + "host: " + (host == null ? "null" : "\"" + host + "\"")
+          + " (expected: a host name or IP address)");
+    }
+    for (int i = 0; i < INT_SETTINGS.size(); i++) {
+      IntSetting s = INT_SETTINGS.get(i);
+      if (values[i] < s.min() || values[i] > s.max()) {
+        problems.add(PREFIX + s.name() + ": " + values[i] + " (expected: " + s.range() + ")");
+      }
+    }
+    int interval = values[index("announceIntervalSeconds")];
+    int peerTimeout = values[index("peerTimeoutSeconds")];
+    int idleTimeout = values[index("idleTimeoutSeconds")];
+    if (peerTimeout <= interval) {
+      problems.add(PREFIX + "peerTimeoutSeconds: " + peerTimeout + " (expected: more than "
+          + PREFIX + "announceIntervalSeconds = " + interval + ")");
+    }
+    if (idleTimeout <= interval) {
+      problems.add(PREFIX + "idleTimeoutSeconds: " + idleTimeout + " (expected: more than "
+          + PREFIX + "announceIntervalSeconds = " + interval + ")");
+    }
+    return problems;
+  }
+
+  static int index(String name) {
+    for (int i = 0; i < INT_SETTINGS.size(); i++) {
+      if (INT_SETTINGS.get(i).name().equals(name)) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("no setting " + name);
+  }
+
+  /** One integer setting's name, default and inclusive range. */
+  record IntSetting(String name, int defaultValue, int min, int max) {
+    String range() {
+      return min + ".." + max;
+    }
+  }
+
+  /** Builds a {@link TrackerConfig}; unset fields keep their defaults. Not thread-safe. */
+  public static final class Builder {
+    private String host = DEFAULT_HOST;
+    private int[] values = INT_SETTINGS.stream().mapToInt(IntSetting::defaultValue).toArray();
+
+    private Builder() {}
+
+    private Builder set(String name, int value) {
+      values[index(name)] = value;
+      return this;
+    }
+
+    /** Sets a setting by its key (as in YAML); package use by the loader. */
+    Builder setInt(String name, int value) {
+      return set(name, value);
+    }
+
+    int[] values() {
+      return values.clone();
+    }
+
+    String host() {
+      return host;
+    }
+
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    public Builder port(int port) {
+      return set("port", port);
+    }
+
+    public Builder ioThreads(int ioThreads) {
+      return set("ioThreads", ioThreads);
+    }
+
+    public Builder announceIntervalSeconds(int seconds) {
+      return set("announceIntervalSeconds", seconds);
+    }
+
+    public Builder peerTimeoutSeconds(int seconds) {
+      return set("peerTimeoutSeconds", seconds);
+    }
+
+    public Builder offerTimeoutSeconds(int seconds) {
+      return set("offerTimeoutSeconds", seconds);
+    }
+
+    public Builder idleTimeoutSeconds(int seconds) {
+      return set("idleTimeoutSeconds", seconds);
+    }
+
+    public Builder sweepIntervalSeconds(int seconds) {
+      return set("sweepIntervalSeconds", seconds);
+    }
+
+    public Builder maxMessageBytes(int bytes) {
+      return set("maxMessageBytes", bytes);
+    }
+
+    public Builder maxOffersPerAnnounce(int offers) {
+      return set("maxOffersPerAnnounce", offers);
+    }
+
+    public Builder maxNumwant(int numwant) {
+      return set("maxNumwant", numwant);
+    }
+
+    public Builder maxSwarms(int swarms) {
+      return set("maxSwarms", swarms);
+    }
+
+    public Builder maxPeersPerSwarm(int peers) {
+      return set("maxPeersPerSwarm", peers);
+    }
+
+    public Builder maxSwarmsPerConnection(int swarms) {
+      return set("maxSwarmsPerConnection", swarms);
+    }
+
+    public Builder maxScrapeInfoHashes(int infoHashes) {
+      return set("maxScrapeInfoHashes", infoHashes);
+    }
+
+    public Builder messageRatePerSecond(int messages) {
+      return set("messageRatePerSecond", messages);
+    }
+
+    public Builder messageBurst(int messages) {
+      return set("messageBurst", messages);
+    }
+
+    public Builder maxConnectionsPerIp(int connections) {
+      return set("maxConnectionsPerIp", connections);
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws InvalidConfigException listing every bad value
+     */
+    public TrackerConfig build() {
+      int[] v = values;
+      return new TrackerConfig(host, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9],
+          v[10], v[11], v[12], v[13], v[14], v[15], v[16]);
+    }
+  }
+}

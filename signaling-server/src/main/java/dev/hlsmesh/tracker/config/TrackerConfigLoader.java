@@ -1,0 +1,152 @@
+package dev.hlsmesh.tracker.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Reads a {@link TrackerConfig} from YAML and the environment.
+ *
+ * <p>The file has one top-level key, {@code tracker}, holding the settings by their record
+ * component names; absent settings keep their defaults, unknown keys are errors. Every problem
+ * (YAML type, unknown key, range) is collected and reported at once. {@code TRACKER_HOST} and
+ * {@code TRACKER_PORT} override the file. Stateless; call from any thread.
+ */
+public final class TrackerConfigLoader {
+
+  /** Environment variable overriding {@code tracker.host}. */
+  public static final String ENV_HOST = "TRACKER_HOST";
+  /** Environment variable overriding {@code tracker.port}. */
+  public static final String ENV_PORT = "TRACKER_PORT";
+
+  private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+
+  private TrackerConfigLoader() {}
+
+  /**
+   * Loads {@code file} (or only defaults when {@code file} is null) and applies the environment.
+   *
+   * @throws InvalidConfigException listing every problem
+   */
+  public static TrackerConfig load(Path file, Map<String, String> environment) {
+    String yaml = "";
+    if (file != null) {
+      try {
+        yaml = Files.readString(file, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new InvalidConfigException(List.of(file + ": cannot read: " + e));
+      }
+    }
+    return parse(yaml, file == null ? "(defaults)" : file.toString(), environment);
+  }
+
+  /**
+   * Parses YAML text and applies the environment.
+   *
+   * @param source names the text in messages (a file name)
+   * @throws InvalidConfigException listing every problem
+   */
+  public static TrackerConfig parse(String yaml, String source, Map<String, String> environment) {
+    List<String> problems = new ArrayList<>();
+    TrackerConfig.Builder builder = TrackerConfig.builder();
+    JsonNode root;
+    try {
+      root = yaml.isBlank() ? null : YAML.readTree(yaml);
+    } catch (JsonProcessingException e) {
+      throw new InvalidConfigException(
+          List.of(source + ": invalid YAML: " + e.getOriginalMessage().strip()));
+    }
+    if (root != null && !root.isMissingNode() && !root.isNull()) {
+      if (!root.isObject()) {
+        problems.add(source + ": expected a mapping with the key `tracker`, got "
+            + describe(root));
+      } else {
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = it.next();
+          if (!e.getKey().equals("tracker")) {
+            problems.add(e.getKey() + ": unknown key (expected: tracker)");
+          } else if (e.getValue().isObject()) {
+            readTracker(e.getValue(), builder, problems);
+          } else if (!e.getValue().isNull()) {
+            problems.add("tracker: " + describe(e.getValue()) + " (expected: a mapping)");
+          }
+        }
+      }
+    }
+    String envHost = environment.get(ENV_HOST);
+    if (envHost != null) {
+      if (envHost.isBlank()) {
+        problems.add(ENV_HOST + "=\"" + envHost + "\" (expected: a host name or IP address)");
+      } else {
+        builder.host(envHost);
+      }
+    }
+    String envPort = environment.get(ENV_PORT);
+    if (envPort != null) {
+      try {
+        builder.port(Integer.parseInt(envPort.strip()));
+      } catch (NumberFormatException e) {
+        problems.add(ENV_PORT + "=\"" + envPort + "\" (expected: an integer 0..65535)");
+      }
+    }
+    problems.addAll(TrackerConfig.problems(builder.host(), builder.values()));
+    if (!problems.isEmpty()) {
+      throw new InvalidConfigException(problems);
+    }
+    return builder.build();
+  }
+
+  private static void readTracker(JsonNode tracker, TrackerConfig.Builder builder,
+      List<String> problems) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = tracker.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String key = e.getKey();
+      JsonNode value = e.getValue();
+      String path = TrackerConfig.PREFIX + key;
+      if (key.equals("host")) {
+        if (value.isTextual()) {
+          builder.host(value.textValue());
+        } else {
+          problems.add(path + ": " + value + " (expected: a host name or IP address)");
+        }
+        continue;
+      }
+      TrackerConfig.IntSetting setting = TrackerConfig.INT_SETTINGS.stream()
+          .filter(s -> s.name().equals(key)).findFirst().orElse(null);
+      if (setting == null) {
+        problems.add(path + ": unknown key (expected one of: " + knownKeys() + ")");
+      } else if (value.isIntegralNumber() && value.canConvertToInt()) {
+        builder.setInt(key, value.intValue());
+      } else {
+        problems.add(path + ": " + value + " (expected: an integer " + setting.range() + ")");
+      }
+    }
+  }
+
+  private static String knownKeys() {
+    return "host, " + TrackerConfig.INT_SETTINGS.stream()
+        .map(TrackerConfig.IntSetting::name).collect(Collectors.joining(", "));
+  }
+
+  private static String describe(JsonNode node) {
+    if (node.isArray()) {
+      return "a list";
+    }
+    if (node.isTextual()) {
+      return "the string " + node;
+    }
+    return node.toString();
+  }
+}

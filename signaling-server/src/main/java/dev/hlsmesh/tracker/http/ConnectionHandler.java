@@ -1,0 +1,323 @@
+package dev.hlsmesh.tracker.http;
+
+import dev.hlsmesh.protocol.tracker.ClientMessage;
+import dev.hlsmesh.protocol.tracker.ServerMessage;
+import dev.hlsmesh.protocol.tracker.TrackerProtocolException;
+import dev.hlsmesh.tracker.relay.PeerEndpoint;
+import dev.hlsmesh.tracker.session.SignalingSession;
+import dev.hlsmesh.tracker.session.TrackerContext;
+import dev.hlsmesh.tracker.stats.TrackerStats.Rejection;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One TCP connection: plain HTTP ({@code /health}, {@code /stats}) until a WebSocket upgrade on
+ * any path, then tracker messages in text frames.
+ *
+ * <p>Its fields are touched only on the channel's event loop, except {@link #send}, which any
+ * thread may call (it only uses the thread-safe channel).
+ */
+final class ConnectionHandler extends ChannelInboundHandlerAdapter implements PeerEndpoint {
+  private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+
+  private final TrackerContext context;
+  private final ServerState server;
+  private Channel channel;
+  private WebSocketServerHandshaker handshaker;
+  private SignalingSession session;
+  private InetAddress countedIp;
+  private boolean closing;
+  // Token bucket for the per-connection message rate.
+  private double tokens;
+  private long lastRefillMillis;
+
+  ConnectionHandler(TrackerContext context, ServerState server) {
+    this.context = context;
+    this.server = server;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    channel = ctx.channel();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    try {
+      if (msg instanceof TextWebSocketFrame frame) {
+        onText(frame.content());
+      } else if (msg instanceof FullHttpRequest request) {
+        onHttp(ctx, request);
+      } else if (msg instanceof BinaryWebSocketFrame || msg instanceof ContinuationWebSocketFrame) {
+        if (allowMessage()) {
+          reject(Rejection.BINARY_FRAME, WebSocketCloseStatus.INVALID_MESSAGE_TYPE,
+              "binary frames are not supported: send JSON in text frames");
+        }
+      } else if (msg instanceof PingWebSocketFrame ping) {
+        ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
+      } else if (msg instanceof CloseWebSocketFrame close) {
+        closing = true;
+        handshaker.close(ctx.channel(), close.retain());
+      } else if (!(msg instanceof PongWebSocketFrame)) {
+        LOG.debug("ignoring {} from {}", msg.getClass().getSimpleName(), remote());
+      }
+    } finally {
+      io.netty.util.ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void onText(ByteBuf content) {
+    if (closing || !allowMessage()) {
+      return;
+    }
+    ClientMessage message;
+    try {
+      if (content.hasArray()) {
+        message = context.codec().decodeClient(content.array(),
+            content.arrayOffset() + content.readerIndex(), content.readableBytes());
+      } else {
+        message = context.codec().decodeClient(new ByteBufInputStream(content));
+      }
+    } catch (TrackerProtocolException e) {
+      session.onInvalid(e);
+      return;
+    }
+    session.onMessage(message);
+  }
+
+  /** Takes one token of the message rate; closes the connection with 1008 when none is left. */
+  private boolean allowMessage() {
+    long now = context.clock().millis();
+    int rate = context.config().messageRatePerSecond();
+    int burst = context.config().messageBurst();
+    if (now > lastRefillMillis) {
+      tokens = Math.min(burst, tokens + (now - lastRefillMillis) * rate / 1000.0);
+      lastRefillMillis = now;
+    }
+    if (tokens >= 1) {
+      tokens -= 1;
+      return true;
+    }
+    reject(Rejection.RATE_LIMITED, WebSocketCloseStatus.POLICY_VIOLATION,
+        "message rate limit exceeded (" + rate + "/s, burst " + burst + ")");
+    return false;
+  }
+
+  private void onHttp(ChannelHandlerContext ctx, FullHttpRequest request) {
+    if (!request.decoderResult().isSuccess()) {
+      respond(ctx, request, server.endpoints().text(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
+          "bad request"), false);
+      return;
+    }
+    if (request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+      upgrade(ctx, request);
+      return;
+    }
+    String path = new QueryStringDecoder(request.uri()).path();
+    if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+      respond(ctx, request, server.endpoints().text(ctx.alloc(),
+          HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET"), HttpUtil.isKeepAlive(request));
+    } else if (path.equals("/health")) {
+      respond(ctx, request, server.endpoints().health(ctx.alloc(), server.isServing()),
+          HttpUtil.isKeepAlive(request));
+    } else if (path.equals("/stats")) {
+      respond(ctx, request, server.endpoints().stats(ctx.alloc()), HttpUtil.isKeepAlive(request));
+    } else {
+      context.stats().rejected(Rejection.NOT_FOUND);
+      respond(ctx, request, server.endpoints().text(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
+          "not found: WebSocket on any path, or GET /health, GET /stats"),
+          HttpUtil.isKeepAlive(request));
+    }
+  }
+
+  private static void respond(ChannelHandlerContext ctx, FullHttpRequest request,
+      FullHttpResponse response, boolean keepAlive) {
+    HttpUtil.setKeepAlive(response, keepAlive);
+    if (request.method() == HttpMethod.HEAD) {
+      response.content().clear();
+    }
+    if (keepAlive) {
+      ctx.writeAndFlush(response, ctx.voidPromise());
+    } else {
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request) {
+    int maxMessageBytes = context.config().maxMessageBytes();
+    WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
+        .maxFramePayloadLength(maxMessageBytes)
+        .allowExtensions(false)
+        .closeOnProtocolViolation(true)
+        .build();
+    handshaker = new WebSocketServerHandshakerFactory(
+        webSocketLocation(request), null, decoderConfig).newHandshaker(request);
+    if (handshaker == null) {
+      WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+      return;
+    }
+    handshaker.handshake(ctx.channel(), request).addListener((ChannelFutureListener) f -> {
+      if (f.isSuccess()) {
+        onWebSocketOpen(ctx);
+      }
+    });
+    // Installed now, in front of this handler, so no frame can pass before them.
+    ctx.pipeline().addBefore(ctx.name(), "utf8", new Utf8FrameValidator(true));
+    ctx.pipeline().addBefore(ctx.name(), "aggregator", new WebSocketFrameAggregator(maxMessageBytes));
+  }
+
+  private static String webSocketLocation(FullHttpRequest request) {
+    String host = request.headers().get(HttpHeaderNames.HOST, "localhost");
+    return "ws://" + host + request.uri();
+  }
+
+  private void onWebSocketOpen(ChannelHandlerContext ctx) {
+    session = new SignalingSession(context, this, remote());
+    context.stats().connectionOpened();
+    server.channels().add(ctx.channel());
+    InetAddress ip = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+    if (!server.ipLimiter().tryAcquire(ip)) {
+      reject(Rejection.TOO_MANY_CONNECTIONS_PER_IP, WebSocketCloseStatus.POLICY_VIOLATION,
+          "too many connections from " + ip.getHostAddress()
+              + " (max " + context.config().maxConnectionsPerIp() + ")");
+      return;
+    }
+    countedIp = ip;
+    if (!server.isServing()) {
+      closeWith(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "tracker shutting down");
+    }
+  }
+
+  private void reject(Rejection reason, WebSocketCloseStatus status, String text) {
+    context.stats().rejected(reason);
+    context.warnings().warn("closing connection (" + status.code() + ")", remote(), text);
+    closeWith(status, text);
+  }
+
+  /** Sends a close frame and closes the connection once it is written. */
+  void closeWith(WebSocketCloseStatus status, String reason) {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    channel.writeAndFlush(new CloseWebSocketFrame(status.code(), reason))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof IdleStateEvent) {
+      if (session != null) {
+        context.stats().rejected(Rejection.IDLE_TIMEOUT);
+        LOG.debug("closing idle connection from {}", remote());
+        closeWith(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "idle timeout");
+      } else {
+        ctx.close();
+      }
+      return;
+    }
+    super.userEventTriggered(ctx, evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    if (session != null) {
+      session.onClose();
+      session = null;
+      context.stats().connectionClosed();
+    }
+    if (countedIp != null) {
+      server.ipLimiter().release(countedIp);
+      countedIp = null;
+    }
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof CorruptedWebSocketFrameException e) {
+      // The frame decoder has already sent the close frame with the matching status.
+      boolean tooBig = e.closeStatus() != null
+          && e.closeStatus().code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code();
+      context.stats().rejected(tooBig ? Rejection.MESSAGE_TOO_BIG : Rejection.PROTOCOL_ERROR);
+      context.warnings().warn("closing connection", remote(), e.getMessage());
+      closing = true;
+      ctx.close();
+    } else if (cause instanceof TooLongFrameException) {
+      context.stats().rejected(Rejection.MESSAGE_TOO_BIG);
+      context.warnings().warn("closing connection (1009)", remote(), cause.getMessage());
+      closeWith(WebSocketCloseStatus.MESSAGE_TOO_BIG,
+          "message larger than " + context.config().maxMessageBytes() + " bytes");
+    } else if (cause instanceof IOException) {
+      LOG.debug("connection from {} failed: {}", remote(), cause.toString());
+      ctx.close();
+    } else {
+      LOG.warn("unexpected error on connection from {}, closing it", remote(), cause);
+      ctx.close();
+    }
+  }
+
+  @Override
+  public boolean send(ServerMessage message) {
+    Channel ch = channel;
+    if (ch == null || !ch.isActive()) {
+      return false;
+    }
+    if (!ch.isWritable()) {
+      context.stats().rejected(Rejection.SLOW_CONSUMER);
+      return false;
+    }
+    ByteBuf buf = ch.alloc().buffer(256);
+    try {
+      context.codec().encode(message, new ByteBufOutputStream(buf));
+    } catch (IOException | RuntimeException e) {
+      buf.release();
+      LOG.warn("cannot encode {} for {}", message.getClass().getSimpleName(), remote(), e);
+      return false;
+    }
+    ch.writeAndFlush(new TextWebSocketFrame(buf), ch.voidPromise());
+    return true;
+  }
+
+  @Override
+  public String describe() {
+    return String.valueOf(remote());
+  }
+
+  private Object remote() {
+    return channel == null ? "?" : channel.remoteAddress();
+  }
+}

@@ -1,0 +1,109 @@
+package dev.hlsmesh.tracker.stats;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters shown by {@code /stats}. Updated from every event-loop thread without locks
+ * ({@link LongAdder}s); read from any thread.
+ */
+public final class TrackerStats {
+
+  /** Messages counted by type. */
+  public enum MessageType {
+    ANNOUNCE("announce"),
+    ANSWER("answer"),
+    SCRAPE("scrape"),
+    OFFER_RELAYED("offer_relayed"),
+    ANSWER_RELAYED("answer_relayed");
+
+    private final String key;
+
+    MessageType(String key) {
+      this.key = key;
+    }
+
+    public String key() {
+      return key;
+    }
+  }
+
+  /** Why input or a connection was refused. */
+  public enum Rejection {
+    INVALID_MESSAGE("invalid_message"),
+    TOO_MANY_OFFERS("too_many_offers"),
+    PEER_ID_CONFLICT("peer_id_conflict"),
+    TOO_MANY_SWARMS("too_many_swarms"),
+    SWARM_FULL("swarm_full"),
+    CONNECTION_SWARM_LIMIT("connection_swarm_limit"),
+    UNKNOWN_OFFER("unknown_offer"),
+    FULL_SCRAPE("full_scrape"),
+    TOO_MANY_SCRAPE_HASHES("too_many_scrape_hashes"),
+    RATE_LIMITED("rate_limited"),
+    MESSAGE_TOO_BIG("message_too_big"),
+    BINARY_FRAME("binary_frame"),
+    PROTOCOL_ERROR("websocket_protocol_error"),
+    TOO_MANY_CONNECTIONS_PER_IP("too_many_connections_per_ip"),
+    IDLE_TIMEOUT("idle_timeout"),
+    SLOW_CONSUMER("slow_consumer"),
+    NOT_FOUND("http_not_found");
+
+    private final String key;
+
+    Rejection(String key) {
+      this.key = key;
+    }
+
+    public String key() {
+      return key;
+    }
+  }
+
+  private final Map<MessageType, LongAdder> messages = new EnumMap<>(MessageType.class);
+  private final Map<Rejection, LongAdder> rejections = new EnumMap<>(Rejection.class);
+  private final AtomicInteger connections = new AtomicInteger();
+
+  public TrackerStats() {
+    for (MessageType type : MessageType.values()) {
+      messages.put(type, new LongAdder());
+    }
+    for (Rejection reason : Rejection.values()) {
+      rejections.put(reason, new LongAdder());
+    }
+  }
+
+  public void message(MessageType type) {
+    messages.get(type).increment();
+  }
+
+  public void messages(MessageType type, int count) {
+    messages.get(type).add(count);
+  }
+
+  public void rejected(Rejection reason) {
+    rejections.get(reason).increment();
+  }
+
+  public void connectionOpened() {
+    connections.incrementAndGet();
+  }
+
+  public void connectionClosed() {
+    connections.decrementAndGet();
+  }
+
+  /** Open WebSocket connections. */
+  public int connections() {
+    return connections.get();
+  }
+
+  public long messages(MessageType type) {
+    return messages.get(type).sum();
+  }
+
+  public long rejections(Rejection reason) {
+    return rejections.get(reason).sum();
+  }
+}

@@ -1,0 +1,51 @@
+package dev.hlsmesh.tracker.swarm;
+
+import dev.hlsmesh.protocol.tracker.BinaryId;
+import dev.hlsmesh.tracker.relay.PeerEndpoint;
+
+/** A peer in one swarm; guarded by its {@link Swarm}'s monitor. */
+final class Peer {
+  final BinaryId id;
+  final PeerEndpoint endpoint;
+  boolean seeder;
+  long lastAnnounceMillis;
+  int index;
+  /** Offers this peer made that await an answer: a ring, allocated on the first offer. */
+  private PendingOffer[] pending;
+  private int pendingNext;
+
+  Peer(BinaryId id, PeerEndpoint endpoint) {
+    this.id = id;
+    this.endpoint = endpoint;
+  }
+
+  /** Records an offer; when the ring is full the oldest pending offer is forgotten. */
+  void addPending(PendingOffer offer, int capacity) {
+    if (pending == null) {
+      pending = new PendingOffer[capacity];
+    }
+    pending[pendingNext] = offer;
+    pendingNext = (pendingNext + 1) % pending.length;
+  }
+
+  /** Removes and returns whether a matching, unexpired pending offer existed. */
+  boolean claimPending(BinaryId offerId, BinaryId answererId, PeerEndpoint answererEndpoint,
+      long nowMillis) {
+    if (pending == null) {
+      return false;
+    }
+    for (int i = 0; i < pending.length; i++) {
+      PendingOffer p = pending[i];
+      if (p != null && p.offerId().equals(offerId) && p.answererId().equals(answererId)
+          && p.answererEndpoint() == answererEndpoint) {
+        pending[i] = null;
+        return nowMillis <= p.expiresAtMillis();
+      }
+    }
+    return false;
+  }
+
+  /** An offer relayed to {@code answererId}, answerable until {@code expiresAtMillis}. */
+  record PendingOffer(BinaryId offerId, BinaryId answererId, PeerEndpoint answererEndpoint,
+      long expiresAtMillis) {}
+}
