@@ -76,7 +76,7 @@ public final class Tracker implements AutoCloseable {
             + " {} s, idle timeout {} s, max message {} B, max offers/announce {}, numwant cap {},"
             + " max swarms {}, max peers/swarm {}, max swarms/connection {}, rate {}/s burst {},"
             + " max connections/IP {})",
-        address.getAddress().getHostAddress(), address.getPort(),
+        config.host(), address.getPort(),
         config.announceIntervalSeconds(), config.peerTimeoutSeconds(),
         config.offerTimeoutSeconds(), config.idleTimeoutSeconds(), config.maxMessageBytes(),
         config.maxOffersPerAnnounce(), config.maxNumwant(), config.maxSwarms(),

@@ -140,13 +140,20 @@ public final class TrackerCodec {
           fields[index] = readValue(p, token);
         }
       }
-      if (p.nextToken() != null) {
+      boolean trailing;
+      try {
+        trailing = p.nextToken() != null;
+      } catch (JsonProcessingException e) {
+        trailing = true;
+      }
+      if (trailing) {
         throw fail("invalid message: unexpected content after the JSON object", null, null);
       }
       return fields;
     } catch (JsonProcessingException e) {
+      long at = offsetOf(e);
       throw fail("invalid JSON: " + e.getOriginalMessage()
-          + " (at offset " + offsetOf(e) + ")", null, null);
+          + (at >= 0 ? " (at offset " + at + ")" : ""), null, null);
     } catch (IOException e) {
       throw fail("invalid JSON: " + e.getMessage(), null, null);
     }

@@ -305,6 +305,8 @@ class TrackerCodecTest {
             "invalid `info_hash[1]`: expected 20 characters, got 1"),
         Arguments.of("{\"action\":\"announce\",\"action\":\"scrape\"}",
             "invalid JSON: Duplicate field 'action' (at offset 29)"),
+        Arguments.of("{\"action\":\"scrape\"} trailing",
+            "invalid message: unexpected content after the JSON object"),
         Arguments.of("{\"action\":\"scrape\"} {}",
             "invalid message: unexpected content after the JSON object"));
   }

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -73,8 +72,7 @@ public final class TrackerConfigLoader {
         problems.add(source + ": expected a mapping with the key `tracker`, got "
             + describe(root));
       } else {
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
           if (!e.getKey().equals("tracker")) {
             problems.add(e.getKey() + ": unknown key (expected: tracker)");
           } else if (e.getValue().isObject()) {
@@ -110,8 +108,7 @@ public final class TrackerConfigLoader {
 
   private static void readTracker(JsonNode tracker, TrackerConfig.Builder builder,
       List<String> problems) {
-    for (Iterator<Map.Entry<String, JsonNode>> it = tracker.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : tracker.properties()) {
       String key = e.getKey();
       JsonNode value = e.getValue();
       String path = TrackerConfig.PREFIX + key;

@@ -60,6 +60,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
   private SignalingSession session;
   private InetAddress countedIp;
   private boolean closing;
+  private long lastMessageMillis;
   // Token bucket for the per-connection message rate.
   private double tokens;
   private long lastRefillMillis;
@@ -87,6 +88,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
               "binary frames are not supported: send JSON in text frames");
         }
       } else if (msg instanceof PingWebSocketFrame ping) {
+        lastMessageMillis = context.clock().millis();
         ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
       } else if (msg instanceof CloseWebSocketFrame close) {
         closing = true;
@@ -100,6 +102,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
   }
 
   private void onText(ByteBuf content) {
+    lastMessageMillis = context.clock().millis();
     if (closing || !allowMessage()) {
       return;
     }
@@ -205,6 +208,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
   }
 
   private void onWebSocketOpen(ChannelHandlerContext ctx) {
+    // From now on the tracker's idle sweep (on the injected clock) watches this connection.
+    ctx.pipeline().remove("idle");
+    lastMessageMillis = context.clock().millis();
     session = new SignalingSession(context, this, remote());
     context.stats().connectionOpened();
     server.channels().add(ctx.channel());
@@ -237,16 +243,21 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
         .addListener(ChannelFutureListener.CLOSE);
   }
 
+  /** Closes the WebSocket with 1001 if no message came within the idle timeout. */
+  void closeIfIdle(long nowMillis) {
+    if (session != null && !closing
+        && nowMillis - lastMessageMillis > context.config().idleTimeoutSeconds() * 1000L) {
+      context.stats().rejected(Rejection.IDLE_TIMEOUT);
+      LOG.debug("closing idle connection from {}", remote());
+      closeWith(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "idle timeout");
+    }
+  }
+
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
     if (evt instanceof IdleStateEvent) {
-      if (session != null) {
-        context.stats().rejected(Rejection.IDLE_TIMEOUT);
-        LOG.debug("closing idle connection from {}", remote());
-        closeWith(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "idle timeout");
-      } else {
-        ctx.close();
-      }
+      // Only before the upgrade: an HTTP connection that sends nothing.
+      ctx.close();
       return;
     }
     super.userEventTriggered(ctx, evt);

@@ -80,6 +80,8 @@ public final class TrackerServer implements ServerState {
 
   private void bind() {
     TrackerConfig config = context.config();
+    // A slow reader may have a few full messages queued; beyond that relays to it are dropped.
+    int highWaterMark = Math.max(256 * 1024, 4 * config.maxMessageBytes());
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(acceptor, workers)
         .channel(NioServerSocketChannel.class)
@@ -87,7 +89,7 @@ public final class TrackerServer implements ServerState {
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-            new WriteBufferWaterMark(64 * 1024, 4 * config.maxMessageBytes()))
+            new WriteBufferWaterMark(highWaterMark / 2, highWaterMark))
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
@@ -114,9 +116,19 @@ public final class TrackerServer implements ServerState {
         TimeUnit.MILLISECONDS);
   }
 
-  /** Removes expired peers and empty swarms now (also runs every sweep interval). */
+  /**
+   * Removes expired peers and empty swarms and closes idle connections now (this also runs
+   * every sweep interval). Idle checks run on each connection's own event loop.
+   */
   public void sweepNow() {
-    context.registry().sweep(context.clock().millis());
+    long now = context.clock().millis();
+    context.registry().sweep(now);
+    for (Channel channel : channels) {
+      ConnectionHandler handler = channel.pipeline().get(ConnectionHandler.class);
+      if (handler != null) {
+        channel.eventLoop().execute(() -> handler.closeIfIdle(now));
+      }
+    }
   }
 
   /** The bound address (with the real port when the configuration asked for port 0). */

@@ -1,0 +1,131 @@
+package dev.hlsmesh.tracker.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrackerConfigLoaderTest {
+
+  @Test
+  void noFileMeansTheDocumentedDefaults() {
+    TrackerConfig config = TrackerConfigLoader.load(null, Map.of());
+
+    assertThat(config).isEqualTo(TrackerConfig.defaults());
+    assertThat(config.host()).isEqualTo("0.0.0.0");
+    assertThat(config.port()).isEqualTo(8000);
+    assertThat(config.maxMessageBytes()).isEqualTo(65_536);
+    assertThat(config.maxOffersPerAnnounce()).isEqualTo(10);
+    assertThat(config.announceIntervalSeconds()).isEqualTo(120);
+    assertThat(config.peerTimeoutSeconds()).isEqualTo(180);
+  }
+
+  @Test
+  void fileValuesOverrideDefaultsAndEnvironmentOverridesTheFile(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("tracker.yaml");
+    Files.writeString(file, "tracker:\n  host: 127.0.0.1\n  port: 9000\n  maxOffersPerAnnounce: 5\n");
+
+    TrackerConfig fromFile = TrackerConfigLoader.load(file, Map.of());
+    TrackerConfig fromEnv = TrackerConfigLoader.load(file,
+        Map.of("TRACKER_HOST", "::1", "TRACKER_PORT", "0"));
+
+    assertThat(fromFile).isEqualTo(TrackerConfig.builder().host("127.0.0.1").port(9000)
+        .maxOffersPerAnnounce(5).build());
+    assertThat(fromEnv.host()).isEqualTo("::1");
+    assertThat(fromEnv.port()).isZero();
+    assertThat(fromEnv.maxOffersPerAnnounce()).isEqualTo(5);
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnceWithKeyPathAndExpectedRange() {
+    String yaml = String.join("\n",
+        "tracker:",
+        "  port: 70000",
+        "  maxOffersPerAnnounce: 0",
+        "  maxSwarms: lots",
+        "  maxPeersPerSwarm: 1.5",
+        "  bogus: 1",
+        "  host: [a, b]",
+        "");
+
+    assertThatThrownBy(() -> TrackerConfigLoader.parse(yaml, "t.yaml",
+        Map.of("TRACKER_PORT", "http")))
+        .isInstanceOfSatisfying(InvalidConfigException.class, e ->
+            assertThat(e.problems()).containsExactlyInAnyOrder(
+                "tracker.maxSwarms: \"lots\" (expected: an integer 1..10000000)",
+                "tracker.maxPeersPerSwarm: 1.5 (expected: an integer 2..1000000)",
+                "tracker.bogus: unknown key (expected one of: host, port, ioThreads,"
+                    + " announceIntervalSeconds, peerTimeoutSeconds, offerTimeoutSeconds,"
+                    + " idleTimeoutSeconds, sweepIntervalSeconds, maxMessageBytes,"
+                    + " maxOffersPerAnnounce, maxNumwant, maxSwarms, maxPeersPerSwarm,"
+                    + " maxSwarmsPerConnection, maxScrapeInfoHashes, messageRatePerSecond,"
+                    + " messageBurst, maxConnectionsPerIp)",
+                "tracker.host: [\"a\",\"b\"] (expected: a host name or IP address)",
+                "TRACKER_PORT=\"http\" (expected: an integer 0..65535)",
+                "tracker.port: 70000 (expected: 0..65535)",
+                "tracker.maxOffersPerAnnounce: 0 (expected: 1..50)"));
+  }
+
+  @Test
+  void crossFieldRulesAreChecked() {
+    assertThatThrownBy(() -> TrackerConfigLoader.parse(
+        "tracker:\n  announceIntervalSeconds: 300\n", "t.yaml", Map.of()))
+        .isInstanceOfSatisfying(InvalidConfigException.class, e ->
+            assertThat(e.problems()).containsExactly(
+                "tracker.peerTimeoutSeconds: 180 (expected: more than"
+                    + " tracker.announceIntervalSeconds = 300)",
+                "tracker.idleTimeoutSeconds: 180 (expected: more than"
+                    + " tracker.announceIntervalSeconds = 300)"));
+  }
+
+  @Test
+  void unknownTopLevelKeysAndBadShapesAreErrors() {
+    assertThatThrownBy(() -> TrackerConfigLoader.parse("trackr:\n  port: 1\n", "t.yaml", Map.of()))
+        .isInstanceOfSatisfying(InvalidConfigException.class, e ->
+            assertThat(e.problems()).containsExactly("trackr: unknown key (expected: tracker)"));
+    assertThatThrownBy(() -> TrackerConfigLoader.parse("- 1\n- 2\n", "t.yaml", Map.of()))
+        .isInstanceOfSatisfying(InvalidConfigException.class, e ->
+            assertThat(e.problems()).containsExactly(
+                "t.yaml: expected a mapping with the key `tracker`, got a list"));
+    assertThatThrownBy(() -> TrackerConfigLoader.parse("tracker: 5\n", "t.yaml", Map.of()))
+        .isInstanceOfSatisfying(InvalidConfigException.class, e ->
+            assertThat(e.problems()).containsExactly("tracker: 5 (expected: a mapping)"));
+  }
+
+  @Test
+  void invalidYamlAndDuplicateKeysAreReported() {
+    assertThatThrownBy(() -> TrackerConfigLoader.parse("tracker:\n  port: [1\n", "t.yaml", Map.of()))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageStartingWith("invalid tracker configuration:\n  t.yaml: invalid YAML:");
+    assertThatThrownBy(() -> TrackerConfigLoader.parse("tracker:\n  port: 1\n  port: 2\n",
+        "t.yaml", Map.of()))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("Duplicate field 'port'");
+  }
+
+  @Test
+  void unreadableFileIsReported(@TempDir Path dir) {
+    Path missing = dir.resolve("missing.yaml");
+    assertThatThrownBy(() -> TrackerConfigLoader.load(missing, Map.of()))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining(missing + ": cannot read");
+  }
+
+  @Test
+  void theBuilderValidatesLikeTheLoader() {
+    assertThatThrownBy(() -> TrackerConfig.builder().port(-1).messageBurst(0).host(" ").build())
+        .isInstanceOfSatisfying(InvalidConfigException.class, e ->
+            assertThat(e.problems()).containsExactly(
+                "tracker.host: \" \" (expected: a host name or IP address)",
+                "tracker.port: -1 (expected: 0..65535)",
+                "tracker.messageBurst: 0 (expected: 1..1000000)"));
+    TrackerConfig config = TrackerConfig.defaults().toBuilder().port(0).build();
+    assertThat(config.port()).isZero();
+    assertThat(config.toBuilder().build()).isEqualTo(config);
+  }
+}
