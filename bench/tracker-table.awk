@@ -1,0 +1,52 @@
+# Turns the RESULT lines of bench/tracker.sh into the Markdown tables of docs/benchmarks.md.
+#   awk -f bench/tracker-table.awk bench-results/tracker-*.txt
+/^RESULT / {
+  delete r
+  for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+  key = r["label"] "/" r["mode"]
+  if (r["mode"] == "idle") {
+    idle[++nidle] = sprintf("| %s | %s of %s | %s | %s | %s | %s |", r["label"], r["open_after_hold"],
+      r["connections"], r["hold_seconds"], r["tracker_heap_after_gc_mib"], r["tracker_max_heap_mib"],
+      r["tracker_rss_mib"])
+    # the two sizes of one tracker, smaller first, give the heap per connection
+    l = r["label"]
+    if (!(l in n1)) { n1[l] = r["open_after_hold"]; h1[l] = r["tracker_heap_after_gc_mib"]; s1[l] = r["tracker_rss_mib"] }
+    else { n2[l] = r["open_after_hold"]; h2[l] = r["tracker_heap_after_gc_mib"]; s2[l] = r["tracker_rss_mib"]; labels[l] = 1 }
+    next
+  }
+  per_cpu = (r["tracker_cpu_cores"] > 0) ? sprintf("%.0f", r["messages_per_s"] / r["tracker_cpu_cores"]) : "NA"
+  load[++nload] = sprintf("| %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s | %s | %s | %s | %s |",
+    r["label"], r["mode"] (r["mode"] == "rate" ? " " r["target_announces_per_s"] "/s" : ""),
+    r["messages_per_s"], r["announces_per_s"], r["offers_relayed_per_s"], r["answers_relayed_per_s"],
+    r["offer_p50_ms"], r["offer_p99_ms"], r["answer_p50_ms"], r["answer_p99_ms"],
+    r["tracker_cpu_cores"], per_cpu, r["tracker_heap_after_gc_mib"], r["tracker_rss_mib"],
+    r["failures"] "/" r["offers_expired"] "/" r["paced_sends_skipped"] "/" r["closed_by_tracker"])
+  if (r["mode"] == "peak") { peak[r["label"]] = r["messages_per_s"]; peakcpu[r["label"]] = per_cpu }
+}
+END {
+  print "| tracker | mode | responses/s (all messages received) | announces/s | offers relayed/s | answers relayed/s | offer relay p50 / p99 ms | answer relay p50 / p99 ms | tracker CPU (cores) | messages per tracker CPU-second | heap after GC MiB | RSS MiB | failures / expired offers / skipped sends / closed |"
+  print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  for (i = 1; i <= nload; i++) print load[i]
+  if (("hlsmesh" in peak) && ("bittorrent-tracker" in peak) && peak["bittorrent-tracker"] > 0) {
+    printf "\nRatio hlsmesh / bittorrent-tracker at peak: %.2fx responses/s", peak["hlsmesh"] / peak["bittorrent-tracker"]
+    if (peakcpu["hlsmesh"] != "NA" && peakcpu["bittorrent-tracker"] != "NA" && peakcpu["bittorrent-tracker"] > 0)
+      printf ", %.2fx messages per tracker CPU-second", peakcpu["hlsmesh"] / peakcpu["bittorrent-tracker"]
+    printf "\n"
+  }
+  if (nidle > 0) {
+    print ""
+    print "| tracker | idle connections open after the hold | hold s | heap after full GC MiB | max heap MiB | RSS MiB |"
+    print "|---|---|---|---|---|---|"
+    for (i = 1; i <= nidle; i++) print idle[i]
+    if (target == "") target = 50000
+    for (l in labels) {
+      if (n2[l] > n1[l] && h1[l] != "NA" && h2[l] != "NA") {
+        slope = (h2[l] - h1[l]) / (n2[l] - n1[l])
+        rslope = (s2[l] - s1[l]) / (n2[l] - n1[l])
+        printf "\n%s: %.2f KiB heap and %.2f KiB RSS per idle connection (between %d and %d connections);" \
+          " at %d connections: heap %.0f MiB, RSS %.0f MiB (extrapolated)\n", l, slope * 1024, rslope * 1024,
+          n1[l], n2[l], target, h2[l] + slope * (target - n2[l]), s2[l] + rslope * (target - n2[l])
+      }
+    }
+  }
+}
