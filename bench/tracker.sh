@@ -13,8 +13,9 @@
 #   OFFERS_PER_ANNOUNCE=5 WINDOW_ANNOUNCES=1   announces in flight per connection
 #   GENERATOR_THREADS=1             client event loops
 #   IDLE_CONNECTIONS=50000          idle mode (capped by the open-files limit, see below)
+#   IDLE_PEERS_PER_SWARM=50
 #   TRACKER_HEAP=1g                 -Xmx of our tracker
-#   ONLY=all|hlsmesh|bittorrent-tracker
+#   ONLY=all|hlsmesh|bittorrent-tracker   RUNS=load,idle (either or both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,9 +27,10 @@ OFFERS_PER_ANNOUNCE=${OFFERS_PER_ANNOUNCE:-5}
 WINDOW_ANNOUNCES=${WINDOW_ANNOUNCES:-1}
 GENERATOR_THREADS=${GENERATOR_THREADS:-1}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-50000}
-IDLE_SWARMS=${IDLE_SWARMS:-1000}
+IDLE_PEERS_PER_SWARM=${IDLE_PEERS_PER_SWARM:-50}
 TRACKER_HEAP=${TRACKER_HEAP:-1g}
 ONLY=${ONLY:-all}
+RUNS=${RUNS:-load,idle}
 HLSMESH_PORT=${HLSMESH_PORT:-18000}
 
 # Every connection is a file descriptor in the generator and one in the tracker. Without
@@ -61,15 +63,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Tracker config for the benchmark: limits that would refuse a load generator on 127.0.0.1
-# (connections per IP, message rate per connection) are raised; everything else is default.
-cat > "$work/tracker.yaml" <<'YAML'
-TRACKER_CONFIG_PLACEHOLDER
-YAML
-
 start_hlsmesh() {
   TRACKER_HOST=127.0.0.1 TRACKER_PORT=$HLSMESH_PORT JAVA_OPTS="-Xmx$TRACKER_HEAP" \
-    bin/tracker "$work/tracker.yaml" > "$work/hlsmesh.log" 2>&1 &
+    bin/tracker bench/tracker-bench.yaml > "$work/hlsmesh.log" 2>&1 &
   tracker_pid=$!
   for _ in $(seq 1 300); do
     if curl -sf "http://127.0.0.1:$HLSMESH_PORT/health" >/dev/null 2>&1; then
@@ -130,7 +126,7 @@ load_runs() { # label start-function
 
 idle_run() { # label start-function sources connections
   "$2"
-  generate "$1" idle --connections "$4" --swarms "$IDLE_SWARMS" \
+  generate "$1" idle --connections "$4" --swarms $(( $4 / IDLE_PEERS_PER_SWARM > 0 ? $4 / IDLE_PEERS_PER_SWARM : 1 )) \
     --sources "$3" --idle-hold-seconds 15 --connect-concurrency 512
   stop_tracker
 }
@@ -141,20 +137,22 @@ idle_run() { # label start-function sources connections
   echo "# nproc: $(nproc), $(java -version 2>&1 | head -1), node $(node --version)"
   echo "# CONNECTIONS=$CONNECTIONS SWARMS=$SWARMS DURATION_SECONDS=$DURATION_SECONDS WARMUP_SECONDS=$WARMUP_SECONDS" \
        "OFFERS_PER_ANNOUNCE=$OFFERS_PER_ANNOUNCE WINDOW_ANNOUNCES=$WINDOW_ANNOUNCES GENERATOR_THREADS=$GENERATOR_THREADS" \
-       "IDLE_CONNECTIONS=$IDLE_CONNECTIONS IDLE_SWARMS=$IDLE_SWARMS TRACKER_HEAP=$TRACKER_HEAP"
+       "IDLE_CONNECTIONS=$IDLE_CONNECTIONS IDLE_PEERS_PER_SWARM=$IDLE_PEERS_PER_SWARM TRACKER_HEAP=$TRACKER_HEAP"
 } | tee "$results" >&2
 
-if [ "$ONLY" != bittorrent-tracker ]; then load_runs hlsmesh start_hlsmesh; fi
-if [ "$ONLY" != hlsmesh ]; then load_runs bittorrent-tracker start_bittorrent_tracker; fi
+if [[ $RUNS == *load* ]]; then
+  if [ "$ONLY" != bittorrent-tracker ]; then load_runs hlsmesh start_hlsmesh; fi
+  if [ "$ONLY" != hlsmesh ]; then load_runs bittorrent-tracker start_bittorrent_tracker; fi
+fi
 # Two sizes per tracker, so that the heap per connection (the slope) can be extrapolated when the
 # open-files limit keeps the run below IDLE_CONNECTIONS. Distinct source addresses per run: the
 # previous run's closed sockets sit in TIME_WAIT.
 small=$((IDLE_CONNECTIONS / 4))
-if [ "$ONLY" != bittorrent-tracker ]; then
+if [[ $RUNS == *idle* ]] && [ "$ONLY" != bittorrent-tracker ]; then
   idle_run hlsmesh start_hlsmesh 127.0.1.1,127.0.1.2 "$small"
   idle_run hlsmesh start_hlsmesh 127.0.2.1,127.0.2.2,127.0.2.3,127.0.2.4 "$IDLE_CONNECTIONS"
 fi
-if [ "$ONLY" != hlsmesh ]; then
+if [[ $RUNS == *idle* ]] && [ "$ONLY" != hlsmesh ]; then
   idle_run bittorrent-tracker start_bittorrent_tracker 127.0.3.1,127.0.3.2 "$small"
   idle_run bittorrent-tracker start_bittorrent_tracker 127.0.4.1,127.0.4.2,127.0.4.3,127.0.4.4 "$IDLE_CONNECTIONS"
 fi
