@@ -164,7 +164,9 @@ class MalformedInputTest {
             c.sendBinary("{\"action\":\"scrape\"}".getBytes(StandardCharsets.US_ASCII)),
             Expected.close(1003)),
         Arguments.of("invalid UTF-8", (Consumer<WebSocketTestClient>) c ->
-            c.sendTextBytes(new byte[] {'{', '"', (byte) 0xFF, '"', '}'}), Expected.close(1007)));
+            c.sendTextBytes(new byte[] {'{', '"', (byte) 0xFF, '"', '}'}), Expected.close(1007)),
+        Arguments.of("unmasked frame", (Consumer<WebSocketTestClient>) c ->
+            c.sendRaw(new byte[] {(byte) 0x81, 0x02, '{', '}'}), Expected.close(1002)));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -120,9 +120,19 @@ public final class WebSocketTestClient implements AutoCloseable {
     sendFrame(new TextWebSocketFrame(Unpooled.wrappedBuffer(bytes)));
   }
 
-  /** Sends any frame (fragments, pings, close). */
+  /** Writes raw bytes to the TCP connection, bypassing the frame encoder (e.g. an unmasked frame). */
+  public void sendRaw(byte[] bytes) {
+    channel.writeAndFlush(Unpooled.wrappedBuffer(bytes))
+        .awaitUninterruptibly(DEFAULT_TIMEOUT.toMillis());
+  }
+
+  /**
+   * Sends any frame (fragments, pings, close) and waits until it is written. A write that fails
+   * because the server already closed the connection is not an error here: tests of bad input
+   * check {@link #awaitClose()} instead.
+   */
   public void sendFrame(WebSocketFrame frame) {
-    channel.writeAndFlush(frame).syncUninterruptibly();
+    channel.writeAndFlush(frame).awaitUninterruptibly(DEFAULT_TIMEOUT.toMillis());
   }
 
   /** The next text message, waiting at most {@link #DEFAULT_TIMEOUT}. */
@@ -136,13 +146,22 @@ public final class WebSocketTestClient implements AutoCloseable {
    * @throws AssertionError if none arrives within {@code timeout}
    */
   public String nextText(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     try {
-      String text = texts.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (text == null) {
-        throw new AssertionError("no text message within " + timeout
-            + (channel.isActive() ? "" : " (connection closed: " + closeFrame.getNow(null) + ")"));
+      while (true) {
+        // Poll in slices so that a closed connection fails at once instead of at the deadline.
+        String text = texts.poll(20, TimeUnit.MILLISECONDS);
+        if (text != null) {
+          return text;
+        }
+        if (!channel.isActive() && texts.isEmpty()) {
+          throw new AssertionError("no text message: connection closed ("
+              + closeFrame.getNow(null) + ")");
+        }
+        if (System.nanoTime() - deadline > 0) {
+          throw new AssertionError("no text message within " + timeout);
+        }
       }
-      return text;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted", e);

@@ -49,12 +49,12 @@ class TrackerCodecPropertyTest {
     }
   }
 
-  @Property(tries = 2000)
+  @Property(tries = 1000)
   void decodeOfArbitraryTextThrowsOnlyTheTypedException(@ForAll String text) {
     decodeBothWays(text);
   }
 
-  @Property(tries = 2000)
+  @Property(tries = 1000)
   void decodeOfArbitraryBytesThrowsOnlyTheTypedException(@ForAll byte[] bytes) {
     try {
       codec.decodeClient(bytes, 0, bytes.length);
@@ -68,7 +68,7 @@ class TrackerCodecPropertyTest {
     }
   }
 
-  @Property(tries = 3000)
+  @Property(tries = 1500)
   void decodeOfMutatedSamplesThrowsOnlyTheTypedException(
       @ForAll @IntRange(min = 0, max = 10) int sample, @ForAll long seed,
       @ForAll @IntRange(min = 1, max = 8) int mutations) {
@@ -87,7 +87,7 @@ class TrackerCodecPropertyTest {
     decodeBothWays(mutated.toString());
   }
 
-  @Property(tries = 3000)
+  @Property(tries = 1500)
   void decodeOfStructurallyPlausibleJsonThrowsOnlyTheTypedException(
       @ForAll("plausibleMessages") String json) {
     decodeBothWays(json);
@@ -112,7 +112,7 @@ class TrackerCodecPropertyTest {
         .as((m, n) -> "{" + String.join(",", m) + (m.isEmpty() ? "" : ",") + n + "}");
   }
 
-  @Property(tries = 500)
+  @Property(tries = 300)
   void announceRoundTripsThroughJson(@ForAll long seed,
       @ForAll @IntRange(min = 0, max = 12) int offerCount, @ForAll String sdp) throws Exception {
     Random random = new Random(seed);
@@ -132,7 +132,7 @@ class TrackerCodecPropertyTest {
     assertThat(codec.decodeClient(utf8, 0, utf8.length)).isEqualTo(announce);
   }
 
-  @Property(tries = 500)
+  @Property(tries = 300)
   void relayedMessagesRoundTripThroughJson(@ForAll long seed, @ForAll String sdp)
       throws Exception {
     Random random = new Random(seed);

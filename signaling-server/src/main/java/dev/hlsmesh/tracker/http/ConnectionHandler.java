@@ -1,6 +1,8 @@
 package dev.hlsmesh.tracker.http;
 
 import dev.hlsmesh.protocol.tracker.ClientMessage;
+import dev.hlsmesh.protocol.tracker.RelayedAnswer;
+import dev.hlsmesh.protocol.tracker.RelayedOffer;
 import dev.hlsmesh.protocol.tracker.ServerMessage;
 import dev.hlsmesh.protocol.tracker.TrackerProtocolException;
 import dev.hlsmesh.tracker.relay.PeerEndpoint;
@@ -40,6 +42,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +55,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter implements PeerEndpoint {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+  /** How long a closed-by-us WebSocket may take to answer our close frame. */
+  private static final long CLOSE_GRACE_MILLIS = 2_000;
 
   private final TrackerContext context;
   private final ServerState server;
@@ -91,8 +96,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
         lastMessageMillis = context.clock().millis();
         ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
       } else if (msg instanceof CloseWebSocketFrame close) {
-        closing = true;
-        handshaker.close(ctx.channel(), close.retain());
+        if (closing) {
+          // The client answered our close frame: the closing handshake is complete.
+          ctx.close();
+        } else {
+          closing = true;
+          handshaker.close(ctx.channel(), close.retain());
+        }
       } else if (!(msg instanceof PongWebSocketFrame)) {
         LOG.debug("ignoring {} from {}", msg.getClass().getSimpleName(), remote());
       }
@@ -184,7 +194,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
     WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
         .maxFramePayloadLength(maxMessageBytes)
         .allowExtensions(false)
-        .closeOnProtocolViolation(true)
+        .closeOnProtocolViolation(false)
         .build();
     handshaker = new WebSocketServerHandshakerFactory(
         webSocketLocation(request), null, decoderConfig).newHandshaker(request);
@@ -198,7 +208,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
       }
     });
     // Installed now, in front of this handler, so no frame can pass before them.
-    ctx.pipeline().addBefore(ctx.name(), "utf8", new Utf8FrameValidator(true));
+    ctx.pipeline().addBefore(ctx.name(), "utf8", new Utf8FrameValidator(false));
     ctx.pipeline().addBefore(ctx.name(), "aggregator", new WebSocketFrameAggregator(maxMessageBytes));
   }
 
@@ -233,14 +243,26 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
     closeWith(status, text);
   }
 
-  /** Sends a close frame and closes the connection once it is written. */
+  /**
+   * Starts the closing handshake: sends a close frame, then closes the TCP connection when the
+   * client answers or closes, or after {@link #CLOSE_GRACE_MILLIS}. Closing at once would reset
+   * the connection if unread input were pending, and the client could lose the close frame.
+   */
   void closeWith(WebSocketCloseStatus status, String reason) {
     if (closing) {
       return;
     }
     closing = true;
-    channel.writeAndFlush(new CloseWebSocketFrame(status.code(), reason))
-        .addListener(ChannelFutureListener.CLOSE);
+    Channel ch = channel;
+    ch.writeAndFlush(new CloseWebSocketFrame(status.code(), reason)).addListener(f -> {
+      if (f.isSuccess()) {
+        ch.eventLoop().schedule(() -> {
+          ch.close();
+        }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+      } else {
+        ch.close();
+      }
+    });
   }
 
   /** Closes the WebSocket with 1001 if no message came within the idle timeout. */
@@ -280,13 +302,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof CorruptedWebSocketFrameException e) {
-      // The frame decoder has already sent the close frame with the matching status.
-      boolean tooBig = e.closeStatus() != null
-          && e.closeStatus().code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code();
+      // The frame decoder now discards all input; we send the close frame with its status.
+      WebSocketCloseStatus status =
+          e.closeStatus() != null ? e.closeStatus() : WebSocketCloseStatus.PROTOCOL_ERROR;
+      boolean tooBig = status.code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code();
       context.stats().rejected(tooBig ? Rejection.MESSAGE_TOO_BIG : Rejection.PROTOCOL_ERROR);
-      context.warnings().warn("closing connection", remote(), e.getMessage());
-      closing = true;
-      ctx.close();
+      context.warnings().warn("closing connection (" + status.code() + ")", remote(),
+          e.getMessage());
+      closeWith(status, tooBig
+          ? "message larger than " + context.config().maxMessageBytes() + " bytes"
+          : String.valueOf(e.getMessage()));
     } else if (cause instanceof TooLongFrameException) {
       context.stats().rejected(Rejection.MESSAGE_TOO_BIG);
       context.warnings().warn("closing connection (1009)", remote(), cause.getMessage());
@@ -311,7 +336,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
       context.stats().rejected(Rejection.SLOW_CONSUMER);
       return false;
     }
-    ByteBuf buf = ch.alloc().buffer(256);
+    ByteBuf buf = ch.alloc().buffer(sizeHint(message));
     try {
       context.codec().encode(message, new ByteBufOutputStream(buf));
     } catch (IOException | RuntimeException e) {
@@ -321,6 +346,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
     }
     ch.writeAndFlush(new TextWebSocketFrame(buf), ch.voidPromise());
     return true;
+  }
+
+  /** Room for the whole encoded message, so that the buffer is not grown while writing. */
+  private static int sizeHint(ServerMessage message) {
+    if (message instanceof RelayedOffer offer) {
+      return offer.sdp().length() + 192;
+    }
+    if (message instanceof RelayedAnswer answer) {
+      return answer.sdp().length() + 192;
+    }
+    return 256;
   }
 
   @Override
