@@ -1,6 +1,7 @@
 package dev.hlsmesh.cdn.hls;
 
 import dev.hlsmesh.cdn.ByteRange;
+import dev.hlsmesh.protocol.swarm.SegmentIds;
 import io.lindstrom.m3u8.model.KeyMethod;
 import io.lindstrom.m3u8.parser.MasterPlaylistParser;
 import io.lindstrom.m3u8.parser.MediaPlaylistParser;
@@ -147,7 +148,7 @@ public final class PlaylistParser {
             long msn = mediaSequence + position;
             segments.add(new Segment(
                     msn,
-                    endList ? position : msn,
+                    SegmentIds.externalId(!endList, mediaSequence, position),
                     uri,
                     range,
                     s.duration(),

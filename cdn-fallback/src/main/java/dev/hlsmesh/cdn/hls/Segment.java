@@ -1,6 +1,7 @@
 package dev.hlsmesh.cdn.hls;
 
 import dev.hlsmesh.cdn.ByteRange;
+import dev.hlsmesh.protocol.swarm.SegmentIds;
 import java.net.URI;
 import java.time.Instant;
 import java.util.Objects;
@@ -48,6 +49,8 @@ public record Segment(
      * (inclusive end) for a byte range.
      */
     public String localId() {
-        return byteRange.map(r -> uri + "|" + r).orElse(uri.toString());
+        return byteRange
+                .map(r -> SegmentIds.runtimeId(uri.toString(), r.offset(), r.lastByteInclusive()))
+                .orElse(SegmentIds.runtimeId(uri.toString()));
     }
 }
