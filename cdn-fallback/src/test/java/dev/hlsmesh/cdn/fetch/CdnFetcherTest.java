@@ -97,7 +97,8 @@ class CdnFetcherTest {
         assertThat(result).isInstanceOf(FetchResult.Completed.class);
         assertThat(((FetchResult.Completed) result).statusCode()).isEqualTo(206);
         assertThat(listener.bytes.toByteArray()).isEqualTo(Arrays.copyOfRange(segment, 1_000, 6_000));
-        assertThat(primary.bytesServed(primary.segmentPath(VARIANT, 2))).isEqualTo(5_000);
+        // The origin counts a byte once its socket write completes, which may be after we read it.
+        await().atMost(WAIT).until(() -> primary.bytesServed(primary.segmentPath(VARIANT, 2)) == 5_000);
     }
 
     @Test
@@ -116,8 +117,8 @@ class CdnFetcherTest {
                 .isEqualTo(206);
         assertThat(result.attempts()).isEqualTo(2);
         assertThat(listener.bytes.toByteArray()).as("contiguous, no byte twice").isEqualTo(segment);
-        assertThat(primary.bytesServed(path)).as("only the missing bytes were fetched again")
-                .isEqualTo(segment.length);
+        // Only the missing bytes were fetched again (the origin counts a byte once its write completes).
+        await().atMost(WAIT).until(() -> primary.bytesServed(path) == segment.length);
     }
 
     @Test
@@ -157,12 +158,13 @@ class CdnFetcherTest {
 
     @Test
     void failsOverWhenThePrimaryStalls() throws Exception {
-        fetcher = fetcher(twoCdns().firstByteTimeoutMillis(300).build(), nanoClock);
+        // Generous timeouts and attempts: a loaded machine may slow the healthy CDN too.
+        fetcher = fetcher(twoCdns().firstByteTimeoutMillis(1_000).maxAttempts(10).build(), nanoClock);
         primary.inject("/live/**", Fault.stall());
         URI uri = primary.segmentUri(VARIANT, 0);
         RecordingListener listener = new RecordingListener();
 
-        FetchResult result = await(start(FetchRequest.of(uri, Duration.ofSeconds(10)), listener), WAIT);
+        FetchResult result = await(start(FetchRequest.of(uri, Duration.ofSeconds(15)), listener), WAIT);
 
         assertThat(result).isInstanceOf(FetchResult.Completed.class);
         assertThat(((FetchResult.Completed) result).uri()).isEqualTo(secondary.segmentUri(VARIANT, 0));
@@ -172,7 +174,7 @@ class CdnFetcherTest {
 
     @Test
     void failsOverMidBodyWhenThePrimaryStopsSendingAndResumesWithARange() throws Exception {
-        fetcher = fetcher(twoCdns().stallTimeoutMillis(300).build(), nanoClock);
+        fetcher = fetcher(twoCdns().stallTimeoutMillis(1_000).maxAttempts(10).build(), nanoClock);
         // 10 kB at once, then 10 kB per 60 s: the body stalls after the first chunk.
         primary.inject("/live/**", Fault.slowBody(10_000, Duration.ofSeconds(60)));
         URI uri = primary.segmentUri(VARIANT, 3);
@@ -184,7 +186,8 @@ class CdnFetcherTest {
         assertThat(result).isInstanceOf(FetchResult.Completed.class);
         assertThat(((FetchResult.Completed) result).statusCode()).isEqualTo(206);
         assertThat(listener.bytes.toByteArray()).isEqualTo(segment);
-        assertThat(secondary.bytesServed(secondary.segmentPath(VARIANT, 3))).isEqualTo(segment.length - 10_000);
+        await().atMost(WAIT)
+                .until(() -> secondary.bytesServed(secondary.segmentPath(VARIANT, 3)) == segment.length - 10_000);
     }
 
     @Test

@@ -24,9 +24,11 @@ import org.junit.jupiter.api.Test;
 class FetcherFaultTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final Duration DEADLINE = Duration.ofSeconds(10);
+    private static final Duration DEADLINE = Duration.ofSeconds(15);
     private static final String VARIANT = "360p";
     private static final long SEQ = 2;
+    /** Long enough that a loaded machine does not turn a fault's own answer into a timeout. */
+    private static final long TIMEOUT_MILLIS = 1_500;
 
     private static LiveHlsOrigin origin;
     private static CdnFetcher fetcher;
@@ -36,7 +38,8 @@ class FetcherFaultTest {
     @BeforeAll
     static void startOrigin() {
         origin = LiveHlsOrigin.start();
-        fetcher = fetcher(CdnConfig.builder().maxAttempts(1).firstByteTimeoutMillis(400).stallTimeoutMillis(400)
+        fetcher = fetcher(CdnConfig.builder().maxAttempts(1).firstByteTimeoutMillis(TIMEOUT_MILLIS)
+                .stallTimeoutMillis(TIMEOUT_MILLIS)
                 .build(), new SteppableNanoClock());
         uri = origin.segmentUri(VARIANT, SEQ);
         length = origin.segmentBytes(VARIANT, SEQ).length;
@@ -76,19 +79,20 @@ class FetcherFaultTest {
 
     @Test
     void slowFirstByte() throws Exception {
-        assertThat(fetchWith(Fault.slowFirstByte(Duration.ofSeconds(5))))
-                .isEqualTo(new FetchResult.TimedOut(uri, "first byte", 400, 0, 1));
+        assertThat(fetchWith(Fault.slowFirstByte(Duration.ofSeconds(8))))
+                .isEqualTo(new FetchResult.TimedOut(uri, "first byte", TIMEOUT_MILLIS, 0, 1));
     }
 
     @Test
     void stall() throws Exception {
-        assertThat(fetchWith(Fault.stall())).isEqualTo(new FetchResult.TimedOut(uri, "first byte", 400, 0, 1));
+        assertThat(fetchWith(Fault.stall()))
+                .isEqualTo(new FetchResult.TimedOut(uri, "first byte", TIMEOUT_MILLIS, 0, 1));
     }
 
     @Test
     void slowBody() throws Exception {
-        FetchResult result = fetchWith(Fault.slowBody(5_000, Duration.ofSeconds(5)));
-        assertThat(result).isEqualTo(new FetchResult.TimedOut(uri, "body stall", 400, 5_000, 1));
+        FetchResult result = fetchWith(Fault.slowBody(5_000, Duration.ofSeconds(8)));
+        assertThat(result).isEqualTo(new FetchResult.TimedOut(uri, "body stall", TIMEOUT_MILLIS, 5_000, 1));
     }
 
     @Test
