@@ -43,7 +43,10 @@ import java.util.regex.Pattern;
  *       {@code NAME/index.m3u8}, e.g. {@code 360p/index.m3u8});
  *   <li>{@code /live/NAME/index.m3u8}: a live media playlist, a sliding window of
  *       {@link Builder#windowSegments(int) windowSegments} segments with
- *       EXT-X-PROGRAM-DATE-TIME on each, and EXT-X-DISCONTINUITY where the clip loops;
+ *       EXT-X-PROGRAM-DATE-TIME on each, and EXT-X-DISCONTINUITY where the clip loops (the
+ *       segment bytes are the clip's, unchanged: at a loop point media timestamps start over
+ *       and MPEG-TS continuity counters jump, so ffmpeg logs "Packet corrupt" at warning
+ *       level there; it decodes on without an error);
  *   <li>{@code /live/NAME/SEQ.ts}: the segment with media sequence number {@code SEQ} (the
  *       same number in every variant is the same instant of the clip). Segments stay
  *       available after they leave the window, as on a CDN; a segment not published yet
