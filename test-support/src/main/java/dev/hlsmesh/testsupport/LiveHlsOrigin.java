@@ -78,7 +78,10 @@ import java.util.regex.Pattern;
  * <h2>Counting</h2>
  * Body bytes are counted per path as the socket accepts them ({@link #bytesServed()},
  * {@link #bytesServed(String)}, {@link #bytesServedMatching(String)}), so benchmarks count CDN
- * bytes at the origin, not at the clients. Requests are counted per path as they arrive.
+ * bytes at the origin, not at the clients. A counter moves just after the socket took the
+ * bytes, so a client can hold a body a moment before the counter shows it: tests await the
+ * counter (Awaitility) rather than read it once. Requests are counted per path as they arrive,
+ * before any answer.
  *
  * <p>Thread-safe: any thread may call any method. Requests are served on one Netty event loop.
  */
