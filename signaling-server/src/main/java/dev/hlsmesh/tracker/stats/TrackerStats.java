@@ -44,6 +44,7 @@ public final class TrackerStats {
     RATE_LIMITED("rate_limited"),
     MESSAGE_TOO_BIG("message_too_big"),
     BINARY_FRAME("binary_frame"),
+    INVALID_UTF8("invalid_utf8"),
     PROTOCOL_ERROR("websocket_protocol_error"),
     TOO_MANY_CONNECTIONS_PER_IP("too_many_connections_per_ip"),
     IDLE_TIMEOUT("idle_timeout"),
