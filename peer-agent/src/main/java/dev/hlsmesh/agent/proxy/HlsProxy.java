@@ -1,0 +1,138 @@
+package dev.hlsmesh.agent.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.hlsmesh.agent.delivery.HlsStream;
+import dev.hlsmesh.agent.delivery.SegmentLoader;
+import dev.hlsmesh.agent.stats.AgentStats;
+import dev.hlsmesh.cdn.fetch.CdnFetcher;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A local HLS server for any player (hls.js, ffmpeg, VLC, mpv, ExoPlayer, AVPlayer): the player
+ * opens {@link #playlistUri()} and gets the upstream playlist with every URI rewritten to point
+ * back here; segments come from a {@link SegmentLoader} (the CDN, or the hybrid scheduler).
+ *
+ * <ul>
+ *   <li>{@code /playlist.m3u8}: the upstream playlist. A master playlist's variants and
+ *       alternate renditions become streams {@code /stream/N/index.m3u8}; a lone media playlist
+ *       is stream 0 and is served here directly.</li>
+ *   <li>{@code /stream/N/index.m3u8}: stream N's media playlist, loaded from upstream on every
+ *       request (so the player's reload cadence is kept) and passed to
+ *       {@link SegmentLoader#playlistLoaded}: the variant a player requests decides its swarm.</li>
+ *   <li>{@code /stream/N/SEQ.ext}: the segment with media sequence number SEQ, loaded through the
+ *       {@link SegmentLoader} with a deadline one target duration away (the proxy cannot see the
+ *       player's buffer).</li>
+ *   <li>{@code /res/ID/name}: init sections ({@code EXT-X-MAP}), keys and session data, passed
+ *       through from upstream (keys are never decrypted, only relayed).</li>
+ *   <li>{@code /stats.json}: the agent's {@link AgentStats} as JSON.</li>
+ * </ul>
+ * It listens on 127.0.0.1 only. Bad requests get 4xx, upstream failures 502 with a one-line
+ * reason; neither affects other connections.
+ *
+ * <p>Thread-safe. Netty serves connections on one event loop thread; loads complete elsewhere.
+ */
+public final class HlsProxy implements AutoCloseable {
+  private final ProxyCore core;
+  private final EventLoopGroup group;
+  private final Channel server;
+  private final int port;
+
+  private HlsProxy(ProxyCore core, ProxySettings settings) {
+    this.core = core;
+    this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("hlsmesh-proxy", true),
+        NioIoHandler.newFactory());
+    try {
+      this.server = new ServerBootstrap()
+          .group(group)
+          .channel(NioServerSocketChannel.class)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new ProxyHandler(core));
+            }
+          })
+          .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port()))
+          .syncUninterruptibly()
+          .channel();
+    } catch (RuntimeException e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw new IllegalStateException("cannot listen on 127.0.0.1:" + settings.port() + ": " + e.getMessage(), e);
+    }
+    this.port = ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  /**
+   * Starts a proxy for {@code upstreamPlaylist} (a master or a media playlist URL).
+   *
+   * @param fetcher loads playlists and pass-through resources (not closed by the proxy)
+   * @param loader loads segments (not closed by the proxy)
+   * @param stats counts pass-through bytes as CDN bytes and is served at {@code /stats.json}
+   * @throws IllegalStateException if the port cannot be bound
+   */
+  public static HlsProxy start(URI upstreamPlaylist, CdnFetcher fetcher, SegmentLoader loader, AgentStats stats,
+      ProxySettings settings) {
+    return start(upstreamPlaylist, fetcher, loader, stats, settings, Clock.systemUTC());
+  }
+
+  /** As {@link #start(URI, CdnFetcher, SegmentLoader, AgentStats, ProxySettings)}, on a given clock. */
+  static HlsProxy start(URI upstreamPlaylist, CdnFetcher fetcher, SegmentLoader loader, AgentStats stats,
+      ProxySettings settings, Clock clock) {
+    requireNonNull(upstreamPlaylist, "upstreamPlaylist");
+    requireNonNull(settings, "settings");
+    String scheme = upstreamPlaylist.getScheme();
+    if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+        || upstreamPlaylist.getHost() == null) {
+      throw new IllegalArgumentException("upstreamPlaylist: " + upstreamPlaylist + " (expected: an http or https URL)");
+    }
+    return new HlsProxy(new ProxyCore(upstreamPlaylist, fetcher, loader, stats, clock, settings), settings);
+  }
+
+  /** The port it listens on, on 127.0.0.1. */
+  public int port() {
+    return port;
+  }
+
+  /** What a player opens: {@code http://127.0.0.1:PORT/playlist.m3u8}. */
+  public URI playlistUri() {
+    return URI.create("http://127.0.0.1:" + port + ProxyCore.PLAYLIST_PATH);
+  }
+
+  /** The stats endpoint, {@code http://127.0.0.1:PORT/stats.json}. */
+  public URI statsUri() {
+    return URI.create("http://127.0.0.1:" + port + ProxyCore.STATS_PATH);
+  }
+
+  /** The streams players were offered so far, by index. */
+  public List<HlsStream> streams() {
+    return core.streams();
+  }
+
+  /** Stops listening and closes every player connection. Idempotent. */
+  @Override
+  public void close() {
+    server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public String toString() {
+    return "HlsProxy[" + playlistUri() + "]";
+  }
+}
