@@ -12,6 +12,7 @@ import dev.hlsmesh.agent.tracker.TrackerSettings;
 import dev.hlsmesh.agent.webrtc.LinkSettings;
 import dev.hlsmesh.agent.webrtc.PeerLink;
 import dev.hlsmesh.agent.webrtc.WebRtcRuntime;
+import dev.hlsmesh.protocol.swarm.PeerIds;
 import dev.hlsmesh.protocol.tracker.BinaryId;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -55,8 +56,6 @@ import org.slf4j.LoggerFactory;
 public final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Agent.class);
   private static final AtomicInteger COUNTER = new AtomicInteger();
-  private static final String PEER_ID_PREFIX = "-HM0100-";
-  private static final String PEER_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
   private final AgentConfig config;
   private final Random random;
@@ -273,11 +272,7 @@ public final class Agent implements AutoCloseable {
   }
 
   private String newPeerId() {
-    StringBuilder id = new StringBuilder(PEER_ID_PREFIX);
-    while (id.length() < 20) {
-      id.append(PEER_ID_ALPHABET.charAt(random.nextInt(PEER_ID_ALPHABET.length())));
-    }
-    return id.toString();
+    return PeerIds.generate(random); // one ASCII id per swarm (PROTOCOL.md B.5)
   }
 
   private <T> T onOwner(Supplier<T> action) {

@@ -2,6 +2,7 @@ package dev.hlsmesh.agent;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.hlsmesh.protocol.swarm.SwarmIds;
 import dev.hlsmesh.protocol.tracker.BinaryId;
 
 /**
@@ -21,6 +22,15 @@ public final class SwarmKey {
       throw new IllegalArgumentException("infoHash: " + infoHash.length + " bytes (expected: 20)");
     }
     return new SwarmKey(BinaryId.of(infoHash));
+  }
+
+  /**
+   * The swarm p2p-media-loader 2.3 browsers join for a stream (PROTOCOL.md B.3-B.4): the info
+   * hash derived from the stream swarm id (see {@link SwarmIds#streamSwarmId}).
+   */
+  public static SwarmKey ofStreamSwarmId(String streamSwarmId) {
+    requireNonNull(streamSwarmId, "streamSwarmId");
+    return new SwarmKey(BinaryId.of(SwarmIds.infoHashBytes(SwarmIds.infoHash(streamSwarmId))));
   }
 
   /** A swarm named by the 40 hex digits of its info hash. */

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** A test source: segments put by the test, read by the agent thread. */
-final class MapSource implements SegmentSource {
+class MapSource implements SegmentSource {
   final Map<Long, byte[]> segments = new ConcurrentHashMap<>();
 
   @Override

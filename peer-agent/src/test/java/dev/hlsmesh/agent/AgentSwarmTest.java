@@ -1,0 +1,139 @@
+package dev.hlsmesh.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.hlsmesh.agent.PeerFetchException.Reason;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Whole agents, real WebRTC over the host interface, through a real tracker on port 0. */
+class AgentSwarmTest {
+  private static final Duration CONNECT_BOUND = Duration.ofSeconds(60);
+
+  private TestTracker tracker;
+  private final List<Agent> agents = new ArrayList<>();
+
+  @BeforeEach
+  void startTracker() throws Exception {
+    tracker = TestTracker.start();
+  }
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (Agent agent : agents) {
+      agent.close();
+    }
+    tracker.close();
+  }
+
+  private Agent agent(long seed) {
+    AgentConfig config = AgentConfig.builder(tracker.url())
+        .peers(1, 8)
+        .belowMinimumAnnounceMillis(1_000)
+        .trackerReconnectMillis(100, 1_000)
+        .maxSegmentBytes(256L << 20)
+        .build();
+    Agent agent = Agent.start(config, new Random(seed));
+    agents.add(agent);
+    return agent;
+  }
+
+  @Test
+  void twoAgentsTransferSegmentsOfEdgeSizesByteExact() throws Exception {
+    SwarmKey swarm = SwarmKey.ofStreamSwarmId("https://cdn.example/live/master.m3u8-V-edge");
+    int[] sizes = {0, 1, 65_535, 65_536, 5 * 1024 * 1024};
+    MapSource source = new MapSource();
+    Random random = new Random(11);
+    for (int i = 0; i < sizes.length; i++) {
+      byte[] segment = new byte[sizes[i]];
+      random.nextBytes(segment);
+      source.segments.put((long) i, segment);
+    }
+    Agent seeder = agent(1);
+    Agent leecher = agent(2);
+    String seederId = seeder.join(swarm, source);
+    String leecherId = leecher.join(swarm, new MapSource());
+    awaitConnected(leecher, swarm, seederId);
+    awaitConnected(seeder, swarm, leecherId);
+
+    for (int i = 0; i < sizes.length; i++) {
+      byte[] fetched = leecher.fetch(swarm, seederId, i).get(60, TimeUnit.SECONDS);
+      assertThat(fetched).as("segment of %d bytes", sizes[i]).isEqualTo(source.segments.get((long) i));
+    }
+    assertFailure(leecher.fetch(swarm, seederId, 999), Reason.ABSENT);
+    assertFailure(leecher.fetch(swarm, "-XX0000-nobodyhere12", 0), Reason.NOT_CONNECTED);
+    assertThat(seeder.connectedPeers(swarm)).containsExactly(leecherId);
+  }
+
+  @Test
+  void fiveAgentsInOneSwarmAllConnectToEachOther() {
+    SwarmKey swarm = SwarmKey.ofHex("5555555555555555555555555555555555555555");
+    List<String> ids = new ArrayList<>();
+    List<Agent> members = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      Agent agent = agent(100 + i);
+      members.add(agent);
+      ids.add(agent.join(swarm, new MapSource()));
+    }
+    await().atMost(CONNECT_BOUND).untilAsserted(() -> {
+      for (int i = 0; i < 5; i++) {
+        List<String> others = new ArrayList<>(ids);
+        others.remove(i);
+        assertThat(members.get(i).connectedPeers(swarm)).containsExactlyInAnyOrderElementsOf(others);
+      }
+    });
+  }
+
+  @Test
+  void peerVanishingMidTransferFailsTheFetchCleanlyWithinTheTimeout() throws Exception {
+    SwarmKey swarm = SwarmKey.ofHex("7777777777777777777777777777777777777777");
+    CountDownLatch uploadStarted = new CountDownLatch(1);
+    byte[] big = new byte[100 * 1024 * 1024];
+    MapSource source = new MapSource() {
+      @Override
+      public byte[] segment(long segmentId) {
+        uploadStarted.countDown();
+        return super.segment(segmentId);
+      }
+    };
+    source.segments.put(1L, big);
+    Agent seeder = agent(7);
+    Agent leecher = agent(8);
+    String seederId = seeder.join(swarm, source);
+    leecher.join(swarm, new MapSource());
+    awaitConnected(leecher, swarm, seederId);
+
+    CompletableFuture<byte[]> fetch = leecher.fetch(swarm, seederId, 1);
+    assertThat(uploadStarted.await(30, TimeUnit.SECONDS)).isTrue();
+    seeder.close();
+
+    // Bound: 3 no-bytes timeouts of 2 s plus generous slack for a loaded machine.
+    assertThatThrownBy(() -> fetch.get(30, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOf(PeerFetchException.class)
+        .satisfies(e -> assertThat(((PeerFetchException) e).reason()).isIn(Reason.DISCONNECTED, Reason.TIMEOUT));
+    await().atMost(CONNECT_BOUND).until(() -> leecher.connectedPeers(swarm).isEmpty());
+  }
+
+  private static void awaitConnected(Agent agent, SwarmKey swarm, String peerId) {
+    await().atMost(CONNECT_BOUND).until(() -> agent.connectedPeers(swarm).contains(peerId));
+  }
+
+  private static void assertFailure(CompletableFuture<byte[]> future, Reason reason) {
+    assertThatThrownBy(() -> future.get(30, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOf(PeerFetchException.class)
+        .satisfies(e -> assertThat(((PeerFetchException) e).reason()).isEqualTo(reason));
+  }
+}
