@@ -6,6 +6,8 @@ import dev.hlsmesh.agent.PeerFetchException.Reason;
 import dev.hlsmesh.agent.peer.SegmentSource;
 import dev.hlsmesh.agent.peer.SessionSettings;
 import dev.hlsmesh.agent.peer.Swarm;
+import dev.hlsmesh.agent.store.SegmentStore;
+import dev.hlsmesh.agent.store.StoreChange;
 import dev.hlsmesh.agent.tracker.LinkFactory;
 import dev.hlsmesh.agent.tracker.TrackerClient;
 import dev.hlsmesh.agent.tracker.TrackerSettings;
@@ -17,11 +19,13 @@ import dev.hlsmesh.protocol.tracker.BinaryId;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -42,9 +46,10 @@ import org.slf4j.LoggerFactory;
  * fetches named segments from named peers.
  *
  * <pre>{@code
- * try (Agent agent = Agent.start(AgentConfig.builder(URI.create("wss://tracker.example")).build())) {
- *   SwarmKey swarm = SwarmKey.ofHex("...");
- *   agent.join(swarm, source);
+ * SegmentStore store = new InMemorySegmentStore(256L << 20, Duration.ofMinutes(2), Clock.systemUTC());
+ * try (Agent agent = Agent.start(AgentConfig.builder(URI.create("wss://tracker.example")).build(), store)) {
+ *   SwarmKey swarm = SwarmKey.ofStreamSwarmId(streamSwarmId);
+ *   agent.join(swarm);
  *   byte[] segment = agent.fetch(swarm, agent.connectedPeers(swarm).get(0), 42).get();
  * }
  * }</pre>
@@ -58,6 +63,9 @@ public final class Agent implements AutoCloseable {
   private static final AtomicInteger COUNTER = new AtomicInteger();
 
   private final AgentConfig config;
+  private final SegmentStore store;
+  private final SegmentStore.Listener storeListener = this::onStoreChange;
+  private final Set<SwarmKey> announcePending = ConcurrentHashMap.newKeySet();
   private final Random random;
   private final WebRtcRuntime.Lease lease;
   private final ScheduledThreadPoolExecutor owner;
@@ -70,8 +78,9 @@ public final class Agent implements AutoCloseable {
   private final Executor callbacks = ForkJoinPool.commonPool();
   private boolean closed;
 
-  private Agent(AgentConfig config, Random random, WebRtcRuntime.Lease lease) {
+  private Agent(AgentConfig config, SegmentStore store, Random random, WebRtcRuntime.Lease lease) {
     this.config = config;
+    this.store = store;
     this.random = random;
     this.lease = lease;
     int number = COUNTER.incrementAndGet();
@@ -111,19 +120,22 @@ public final class Agent implements AutoCloseable {
    * Starts an agent: loads WebRTC (once per process) and connects to the tracker in the
    * background (reconnecting with back-off while it is unreachable).
    *
+   * @param store the segments this agent serves; peers are told whenever it changes
    * @throws WebRtcUnavailableException if the WebRTC native library cannot be loaded; its
    *     message says what to install
    */
-  public static Agent start(AgentConfig config) {
-    return start(config, new SecureRandom());
+  public static Agent start(AgentConfig config, SegmentStore store) {
+    return start(config, store, new SecureRandom());
   }
 
-  /** As {@link #start(AgentConfig)}, with the randomness (ids, jitter) injected. */
-  static Agent start(AgentConfig config, Random random) {
+  /** As {@link #start(AgentConfig, SegmentStore)}, with the randomness (ids, jitter) injected. */
+  static Agent start(AgentConfig config, SegmentStore store, Random random) {
     requireNonNull(config, "config");
+    requireNonNull(store, "store");
     requireNonNull(random, "random");
     WebRtcRuntime.Lease lease = WebRtcRuntime.acquire();
-    Agent agent = new Agent(config, random, lease);
+    Agent agent = new Agent(config, store, random, lease);
+    store.addListener(agent.storeListener);
     agent.owner.execute(agent.tracker::start);
     return agent;
   }
@@ -135,13 +147,33 @@ public final class Agent implements AutoCloseable {
 
   /**
    * Joins a swarm: announces to the tracker, connects to peers within the configured bounds and
-   * serves the segments {@code source} holds.
+   * serves the store's segments of this swarm.
    *
-   * @param source the segments to serve in this swarm; called on the agent's thread
-   * @return this agent's ASCII peer id in the swarm
+   * @return this agent's ASCII peer id in the swarm (one random id per swarm)
    * @throws IllegalStateException if already joined or closed
    */
-  public String join(SwarmKey swarm, SegmentSource source) {
+  public String join(SwarmKey swarm) {
+    requireNonNull(swarm, "swarm");
+    return join(swarm, new SegmentSource() {
+      @Override
+      public ByteBuffer segment(long segmentId) {
+        return store.get(swarm, segmentId).orElse(null);
+      }
+
+      @Override
+      public List<Long> storedSegmentIds() {
+        return store.segmentIds(swarm);
+      }
+
+      @Override
+      public List<Long> loadingSegmentIds() {
+        return List.of(); // HTTP downloads are announced once the scheduler (a later issue) exists
+      }
+    });
+  }
+
+  /** Joins with an explicit source instead of the store (tests that need to watch reads). */
+  String join(SwarmKey swarm, SegmentSource source) {
     requireNonNull(swarm, "swarm");
     requireNonNull(source, "source");
     return onOwner(() -> {
@@ -161,15 +193,22 @@ public final class Agent implements AutoCloseable {
     });
   }
 
-  /** Tells the agent that what it holds for a swarm changed, so peers get a new announcement. */
-  public void segmentsChanged(SwarmKey swarm) {
-    requireNonNull(swarm, "swarm");
-    owner.execute(() -> {
-      Swarm state = swarms.get(swarm);
-      if (state != null) {
-        state.announceToAll();
+  /** Store listener (any thread): coalesces changes into one announcement per swarm. */
+  private void onStoreChange(StoreChange change) {
+    SwarmKey swarm = change.swarm();
+    if (announcePending.add(swarm)) {
+      try {
+        owner.execute(() -> {
+          announcePending.remove(swarm);
+          Swarm state = swarms.get(swarm);
+          if (state != null) {
+            state.announceToAll();
+          }
+        });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        announcePending.remove(swarm); // closed: nobody to tell
       }
-    });
+    }
   }
 
   /** Leaves a swarm: sends {@code stopped} and closes its connections. No-op if not joined. */
@@ -189,6 +228,19 @@ public final class Agent implements AutoCloseable {
   /** Peer ids connected in a swarm now (a snapshot; empty if not joined). */
   public List<String> connectedPeers(SwarmKey swarm) {
     return connectedSnapshot.getOrDefault(swarm, List.of());
+  }
+
+  /**
+   * Segment ids a connected peer last announced as stored (p2p-media-loader announcements
+   * replace each other whole); empty if that peer is not connected.
+   */
+  public Set<Long> announcedSegments(SwarmKey swarm, String peerId) {
+    requireNonNull(swarm, "swarm");
+    requireNonNull(peerId, "peerId");
+    return onOwner(() -> {
+      Swarm state = closed ? null : swarms.get(swarm);
+      return state == null ? Set.<Long>of() : state.announcedBy(peerId);
+    });
   }
 
   /**
@@ -252,6 +304,7 @@ public final class Agent implements AutoCloseable {
     if (!first) {
       return;
     }
+    store.removeListener(storeListener);
     ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     owner.shutdown();
     try {

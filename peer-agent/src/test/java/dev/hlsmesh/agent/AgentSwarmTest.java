@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.hlsmesh.agent.PeerFetchException.Reason;
+import dev.hlsmesh.agent.store.InMemorySegmentStore;
+import dev.hlsmesh.agent.store.SegmentStore;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,14 +40,22 @@ class AgentSwarmTest {
     tracker.close();
   }
 
+  private static InMemorySegmentStore store() {
+    return new InMemorySegmentStore(1L << 30, Duration.ofMinutes(10), Clock.systemUTC());
+  }
+
   private Agent agent(long seed) {
+    return agent(seed, store());
+  }
+
+  private Agent agent(long seed, SegmentStore store) {
     AgentConfig config = AgentConfig.builder(tracker.url())
         .peers(1, 8)
         .belowMinimumAnnounceMillis(1_000)
         .trackerReconnectMillis(100, 1_000)
         .maxSegmentBytes(256L << 20)
         .build();
-    Agent agent = Agent.start(config, new Random(seed));
+    Agent agent = Agent.start(config, store, new Random(seed));
     agents.add(agent);
     return agent;
   }
@@ -53,23 +64,28 @@ class AgentSwarmTest {
   void twoAgentsTransferSegmentsOfEdgeSizesByteExact() throws Exception {
     SwarmKey swarm = SwarmKey.ofStreamSwarmId("https://cdn.example/live/master.m3u8-V-edge");
     int[] sizes = {0, 1, 65_535, 65_536, 5 * 1024 * 1024};
-    MapSource source = new MapSource();
+    byte[][] segments = new byte[sizes.length][];
     Random random = new Random(11);
     for (int i = 0; i < sizes.length; i++) {
-      byte[] segment = new byte[sizes[i]];
-      random.nextBytes(segment);
-      source.segments.put((long) i, segment);
+      segments[i] = new byte[sizes[i]];
+      random.nextBytes(segments[i]);
     }
-    Agent seeder = agent(1);
+    InMemorySegmentStore seederStore = store();
+    Agent seeder = agent(1, seederStore);
     Agent leecher = agent(2);
-    String seederId = seeder.join(swarm, source);
-    String leecherId = leecher.join(swarm, new MapSource());
+    String seederId = seeder.join(swarm);
+    String leecherId = leecher.join(swarm);
     awaitConnected(leecher, swarm, seederId);
     awaitConnected(seeder, swarm, leecherId);
+    // Stored after connecting: the seeder re-announces on every store change.
+    for (int i = 0; i < sizes.length; i++) {
+      seederStore.put(swarm, i, segments[i]);
+    }
+    await().atMost(CONNECT_BOUND).until(() -> leecher.announcedSegments(swarm, seederId).size() == sizes.length);
 
     for (int i = 0; i < sizes.length; i++) {
       byte[] fetched = leecher.fetch(swarm, seederId, i).get(60, TimeUnit.SECONDS);
-      assertThat(fetched).as("segment of %d bytes", sizes[i]).isEqualTo(source.segments.get((long) i));
+      assertThat(fetched).as("segment of %d bytes", sizes[i]).isEqualTo(segments[i]);
     }
     assertFailure(leecher.fetch(swarm, seederId, 999), Reason.ABSENT);
     assertFailure(leecher.fetch(swarm, "-XX0000-nobodyhere12", 0), Reason.NOT_CONNECTED);
@@ -84,7 +100,7 @@ class AgentSwarmTest {
     for (int i = 0; i < 5; i++) {
       Agent agent = agent(100 + i);
       members.add(agent);
-      ids.add(agent.join(swarm, new MapSource()));
+      ids.add(agent.join(swarm));
     }
     await().atMost(CONNECT_BOUND).untilAsserted(() -> {
       for (int i = 0; i < 5; i++) {
@@ -102,7 +118,7 @@ class AgentSwarmTest {
     byte[] big = new byte[100 * 1024 * 1024];
     MapSource source = new MapSource() {
       @Override
-      public byte[] segment(long segmentId) {
+      public java.nio.ByteBuffer segment(long segmentId) {
         uploadStarted.countDown();
         return super.segment(segmentId);
       }
@@ -111,7 +127,7 @@ class AgentSwarmTest {
     Agent seeder = agent(7);
     Agent leecher = agent(8);
     String seederId = seeder.join(swarm, source);
-    leecher.join(swarm, new MapSource());
+    leecher.join(swarm);
     awaitConnected(leecher, swarm, seederId);
 
     CompletableFuture<byte[]> fetch = leecher.fetch(swarm, seederId, 1);

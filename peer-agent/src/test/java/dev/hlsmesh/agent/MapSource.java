@@ -1,6 +1,7 @@
 package dev.hlsmesh.agent;
 
 import dev.hlsmesh.agent.peer.SegmentSource;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,8 +11,9 @@ class MapSource implements SegmentSource {
   final Map<Long, byte[]> segments = new ConcurrentHashMap<>();
 
   @Override
-  public byte[] segment(long segmentId) {
-    return segments.get(segmentId);
+  public ByteBuffer segment(long segmentId) {
+    byte[] bytes = segments.get(segmentId);
+    return bytes == null ? null : ByteBuffer.wrap(bytes).asReadOnlyBuffer();
   }
 
   @Override

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.hlsmesh.agent.store.InMemorySegmentStore;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -33,13 +35,15 @@ class ReferenceTrackerInteropTest {
   void twoAgentsConnectThroughBittorrentTrackerAndTransferASegment() throws Exception {
     AgentConfig config = AgentConfig.builder(tracker.url()).belowMinimumAnnounceMillis(1_000).build();
     SwarmKey swarm = SwarmKey.ofHex("0123456789abcdef0123456789abcdef01234567");
-    MapSource seederSource = new MapSource();
+    InMemorySegmentStore seederStore = new InMemorySegmentStore(1L << 20, Duration.ofMinutes(1), Clock.systemUTC());
     byte[] segment = new byte[100_000];
     new Random(3).nextBytes(segment);
-    seederSource.segments.put(7L, segment);
-    try (Agent seeder = Agent.start(config, new Random(1)); Agent leecher = Agent.start(config, new Random(2))) {
-      String seederId = seeder.join(swarm, seederSource);
-      String leecherId = leecher.join(swarm, new MapSource());
+    seederStore.put(swarm, 7L, segment);
+    InMemorySegmentStore leecherStore = new InMemorySegmentStore(1L << 20, Duration.ofMinutes(1), Clock.systemUTC());
+    try (Agent seeder = Agent.start(config, seederStore, new Random(1));
+        Agent leecher = Agent.start(config, leecherStore, new Random(2))) {
+      String seederId = seeder.join(swarm);
+      String leecherId = leecher.join(swarm);
       await().atMost(Duration.ofSeconds(60)).until(() -> leecher.connectedPeers(swarm).contains(seederId)
           && seeder.connectedPeers(swarm).contains(leecherId));
       assertThat(leecher.fetch(swarm, seederId, 7L).get(30, TimeUnit.SECONDS)).isEqualTo(segment);

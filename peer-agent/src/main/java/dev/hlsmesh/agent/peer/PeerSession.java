@@ -249,15 +249,15 @@ public final class PeerSession {
 
   private void onRequest(SegmentRequest request) {
     upload = null; // one upload per peer: a new request replaces the running one
-    byte[] segment = source.segment(request.segmentId());
-    if (segment == null || request.byteOffset() > segment.length) {
+    ByteBuffer segment = source.segment(request.segmentId());
+    if (segment == null || request.byteOffset() > segment.remaining()) {
       sendCommand(new SegmentAbsent(request.segmentId(), request.requestId()));
       return;
     }
-    int offset = (int) request.byteOffset();
-    sendCommand(new SegmentData(request.segmentId(), request.requestId(), segment.length - offset));
-    upload = new Upload(request.segmentId(), request.requestId(),
-        ByteBuffer.wrap(segment, offset, segment.length - offset).slice());
+    ByteBuffer remaining = segment.duplicate();
+    remaining.position(remaining.position() + (int) request.byteOffset());
+    sendCommand(new SegmentData(request.segmentId(), request.requestId(), remaining.remaining()));
+    upload = new Upload(request.segmentId(), request.requestId(), remaining.slice());
     pumpUpload();
   }
 

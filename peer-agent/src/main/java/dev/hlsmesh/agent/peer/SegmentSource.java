@@ -1,16 +1,17 @@
 package dev.hlsmesh.agent.peer;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
  * The segments an agent serves in one swarm, as the peer protocol sees them.
  *
- * <p>Thread: called only on the agent's owner executor; implementations must be safe to call
- * from it (the agent adapts its segment store).
+ * <p>Thread: called only on the agent's owner executor; the agent adapts its
+ * {@link dev.hlsmesh.agent.store.SegmentStore} to it.
  */
 public interface SegmentSource {
-  /** The bytes of a held segment, or {@code null} if it is not held now. Not modified by callers. */
-  byte[] segment(long segmentId);
+  /** The bytes of a held segment (position 0, limit = size), or {@code null} if not held now. */
+  ByteBuffer segment(long segmentId);
 
   /** Ids of the held segments, for announcements. */
   List<Long> storedSegmentIds();

@@ -117,6 +117,12 @@ public final class Swarm implements SwarmMembership {
     return List.copyOf(sessions.values());
   }
 
+  /** Segment ids a connected peer last announced as stored; empty if not connected. */
+  public java.util.Set<Long> announcedBy(String remotePeerId) {
+    PeerSession session = isPeerIdShaped(remotePeerId) ? sessions.get(BinaryId.ofAscii(remotePeerId)) : null;
+    return session == null ? java.util.Set.of() : session.remoteStored();
+  }
+
   /** Fetches a segment from a connected peer. */
   public CompletableFuture<byte[]> fetch(String remotePeerId, long segmentId) {
     PeerSession session = closed || !isPeerIdShaped(remotePeerId) ? null : sessions.get(BinaryId.ofAscii(remotePeerId));

@@ -284,8 +284,9 @@ class PeerSessionTest {
     public void onOpen(PeerLink link) {
       SegmentSource source = new SegmentSource() {
         @Override
-        public byte[] segment(long segmentId) {
-          return victimSegments.get(segmentId);
+        public ByteBuffer segment(long segmentId) {
+          byte[] bytes = victimSegments.get(segmentId);
+          return bytes == null ? null : ByteBuffer.wrap(bytes).asReadOnlyBuffer();
         }
 
         @Override
