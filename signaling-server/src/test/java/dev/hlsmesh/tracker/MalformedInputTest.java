@@ -9,6 +9,8 @@ import dev.hlsmesh.protocol.tracker.RelayedAnswer;
 import dev.hlsmesh.protocol.tracker.RelayedOffer;
 import dev.hlsmesh.testsupport.WebSocketTestClient;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -41,8 +43,8 @@ class MalformedInputTest {
     tracker = Tracker.start(TrackerTesting.config().ioThreads(2).build());
     goodA = TestPeer.connect(tracker, "goodA");
     goodB = TestPeer.connect(tracker, "goodB");
-    goodA.announce(SWARM, java.util.List.of());
-    goodB.announce(SWARM, java.util.List.of());
+    goodA.announce(SWARM, List.of());
+    goodB.announce(SWARM, List.of());
   }
 
   @AfterAll
@@ -127,7 +129,7 @@ class MalformedInputTest {
             announceFailure("invalid `offers[0].offer.type`: expected \"offer\", got \"answer\"",
                 true)),
         text("too many offers", ANNOUNCE + ",\"offers\":[" + String.join(",",
-            java.util.Collections.nCopies(11, OFFER)) + "]}",
+            Collections.nCopies(11, OFFER)) + "]}",
             announceFailure("too many offers: 11 (max 10)", true)),
         text("answer to an unknown peer", ANNOUNCE + "," + ANSWER
             + ",\"to_peer_id\":\"-PM0203-nonexistent_\",\"offer_id\":\"AAAAAAAAAAAAAAAAAAAA\"}",

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import dev.hlsmesh.protocol.tracker.Announce;
 import dev.hlsmesh.protocol.tracker.AnnounceEvent;
 import dev.hlsmesh.protocol.tracker.AnnounceResponse;
+import dev.hlsmesh.protocol.tracker.AnswerAnnounce;
 import dev.hlsmesh.protocol.tracker.BinaryId;
 import dev.hlsmesh.protocol.tracker.Failure;
 import dev.hlsmesh.protocol.tracker.Offer;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -218,8 +220,8 @@ class TrackerFlowTest {
 
     ScrapeResponse response = a.next(ScrapeResponse.class);
     assertThat(response.files()).containsExactly(
-        java.util.Map.entry(SWARM, new ScrapeResponse.Stats(0, 1, 0)),
-        java.util.Map.entry(OTHER_SWARM, new ScrapeResponse.Stats(0, 0, 0)));
+        Map.entry(SWARM, new ScrapeResponse.Stats(0, 1, 0)),
+        Map.entry(OTHER_SWARM, new ScrapeResponse.Stats(0, 0, 0)));
     assertThat(response.minRequestIntervalSeconds()).isEqualTo(120);
   }
 
@@ -256,7 +258,7 @@ class TrackerFlowTest {
 
     RelayedOffer offer = shared.next(RelayedOffer.class);
     assertThat(offer.infoHash()).isEqualTo(OTHER_SWARM);
-    shared.send(dev.hlsmesh.protocol.tracker.AnswerAnnounce.of(
+    shared.send(AnswerAnnounce.of(
         OTHER_SWARM, audioId, b.peerId, offer.offerId(), "audio answer"));
     assertThat(b.next(RelayedAnswer.class).peerId()).isEqualTo(audioId);
   }

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
@@ -37,7 +38,7 @@ final class HttpEndpoints {
 
   FullHttpResponse stats(ByteBufAllocator alloc) {
     ByteBuf buf = alloc.buffer(1024);
-    try (JsonGenerator g = JSON.createGenerator((java.io.OutputStream) new ByteBufOutputStream(buf))) {
+    try (JsonGenerator g = JSON.createGenerator((OutputStream) new ByteBufOutputStream(buf))) {
       g.writeStartObject();
       g.writeNumberField("connections", stats.connections());
       g.writeNumberField("swarms", registry.swarmCount());
