@@ -44,7 +44,8 @@ public final class PeerFraming {
    * Frames an un-framed command, splitting it exactly as p2p-media-loader 2.3 does: one
    * {@code cstr…cend} message when it fits; otherwise {@code k = ceil(L / max)} pieces (one
    * more if a piece plus its frame would exceed {@code max}) of {@code ceil(L / k)} bytes,
-   * framed {@code cstr…dend}, {@code dstr…dend}…, {@code dstr…cend}. Byte-identical to the
+   * framed {@code cstr…dend}, {@code dstr…dend}…, {@code dstr…cend}; the last piece may be
+   * shorter or even empty (e.g. 297 bytes in 24 pieces of 13). Byte-identical to the
    * reference for every size; like the reference, a piece can exceed {@code maxMessageBytes}
    * only when {@code maxMessageBytes} is tiny compared with the command: never when
    * {@code maxMessageBytes ≥ 8 × (ceil(L / maxMessageBytes) + 1)}, so never for the 65,535-byte
@@ -73,10 +74,13 @@ public final class PeerFraming {
     }
     int pieceBytes = ceilDiv(length, pieces);
     List<byte[]> messages = new ArrayList<>(pieces);
-    for (int from = 0; from < length; from += pieceBytes) {
-      int to = Math.min(length, from + pieceBytes);
-      byte[] start = from == 0 ? COMMAND_START : CONTINUATION_START;
-      byte[] end = to == length ? COMMAND_END : CONTINUATION_END;
+    for (int i = 0; i < pieces; i++) {
+      // Always exactly `pieces` messages: when (pieces - 1) pieces already hold every byte the
+      // last one is empty ("dstrcend"), as the reference sends it.
+      int from = (int) Math.min(length, (long) i * pieceBytes);
+      int to = (int) Math.min(length, (long) (i + 1) * pieceBytes);
+      byte[] start = i == 0 ? COMMAND_START : CONTINUATION_START;
+      byte[] end = i == pieces - 1 ? COMMAND_END : CONTINUATION_END;
       messages.add(framed(command, from, to, start, end));
     }
     return messages;

@@ -56,6 +56,25 @@ class PeerFramingTest {
   }
 
   @Test
+  void splitAlwaysYieldsTheReferencePieceCountEvenIfTheLastPieceIsEmpty() {
+    // 297 bytes, max 13: 23 pieces do not fit a frame each, so 24 pieces of ceil(297/24) = 13
+    // bytes; 23 of them already hold all 297 bytes and the reference still sends the 24th.
+    byte[] command = new byte[297];
+    java.util.Arrays.fill(command, (byte) 7);
+
+    java.util.List<byte[]> messages = PeerFraming.frame(command, 13);
+
+    assertThat(messages).hasSize(24);
+    assertThat(new String(messages.get(23), StandardCharsets.US_ASCII)).isEqualTo("dstrcend");
+    assertThat(messages.get(22)).hasSize(8 + 297 - 22 * 13);
+    CommandReassembler reassembler = new CommandReassembler();
+    for (byte[] message : messages) {
+      reassembler.accept(ByteBuffer.wrap(message));
+    }
+    assertThat(reassembler.isAssembling()).isFalse();
+  }
+
+  @Test
   void framingRejectsLimitsTooSmallForAFrame() {
     assertThatThrownBy(() -> PeerFraming.frame(new byte[] {1}, 8))
         .isInstanceOf(IllegalArgumentException.class)
