@@ -317,6 +317,11 @@ public final class Agent implements AutoCloseable {
     lease.close();
   }
 
+  /** Whether the tracker WebSocket is open now (tests and benchmarks). */
+  boolean trackerConnected() {
+    return onOwner(tracker::isConnected);
+  }
+
   private void onPeersChanged(SwarmKey swarm, Swarm state) {
     if (swarms.get(swarm) == state) {
       connectedSnapshot.put(swarm, List.copyOf(state.connectedPeerIds()));

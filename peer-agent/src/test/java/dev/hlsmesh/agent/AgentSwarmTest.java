@@ -112,6 +112,24 @@ class AgentSwarmTest {
   }
 
   @Test
+  void agentsReconnectToARestartedTrackerAndStillMeetNewPeers() throws Exception {
+    SwarmKey swarm = SwarmKey.ofHex("9999999999999999999999999999999999999999");
+    Agent early = agent(21);
+    String earlyId = early.join(swarm);
+    await().atMost(CONNECT_BOUND).until(() -> early.trackerConnected());
+    int port = tracker.port();
+    tracker.close();
+    await().atMost(CONNECT_BOUND).until(() -> !early.trackerConnected());
+    tracker = TestTracker.start(port);
+    await().atMost(CONNECT_BOUND).until(() -> early.trackerConnected());
+
+    Agent late = agent(22);
+    late.join(swarm);
+    // The late agent's offers reach the early one only if it re-announced after reconnecting.
+    await().atMost(CONNECT_BOUND).until(() -> late.connectedPeers(swarm).contains(earlyId));
+  }
+
+  @Test
   void peerVanishingMidTransferFailsTheFetchCleanlyWithinTheTimeout() throws Exception {
     SwarmKey swarm = SwarmKey.ofHex("7777777777777777777777777777777777777777");
     CountDownLatch uploadStarted = new CountDownLatch(1);
