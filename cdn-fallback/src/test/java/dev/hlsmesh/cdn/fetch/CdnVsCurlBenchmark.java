@@ -3,8 +3,10 @@ package dev.hlsmesh.cdn.fetch;
 import dev.hlsmesh.testsupport.HlsClip;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -82,7 +84,7 @@ public final class CdnVsCurlBenchmark {
     workloads.put("segments", segments);
     workloads.put("bulk 32 MiB", List.of(base.resolve("bulk.ts")));
 
-    List<Client> clients = List.of(new Curl(), new RawHttpClient(), new Fetcher(base));
+    List<Client> clients = List.of(new Curl(), new UrlConnection(), new RawHttpClient(), new Fetcher(base));
     try {
       StringBuilder table = new StringBuilder();
       table.append("| workload | client | TTFB median (ms) | TTFB p90 (ms) | throughput median (MB/s) "
@@ -182,6 +184,44 @@ public final class CdnVsCurlBenchmark {
 
     private static long secondsToNanos(String seconds) {
       return Math.round(Double.parseDouble(seconds) * 1e9);
+    }
+  }
+
+  /**
+   * A control, not a candidate: the JDK's blocking {@link HttpURLConnection} (kept-alive
+   * connections, one thread, no hand-offs). It separates what the JVM costs from what
+   * java.net.http's asynchronous design costs.
+   */
+  static final class UrlConnection implements Client {
+    private final byte[] buffer = new byte[64 * 1024];
+
+    @Override
+    public String name() {
+      return "HttpURLConnection (control)";
+    }
+
+    @Override
+    public List<Sample> fetchAll(List<URI> uris) throws IOException {
+      List<Sample> samples = new ArrayList<>();
+      for (URI uri : uris) {
+        long start = System.nanoTime();
+        HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
+        long firstByte = 0;
+        long bytes = 0;
+        try (InputStream in = connection.getInputStream()) {
+          if (connection.getResponseCode() != 200) {
+            throw new IOException(uri + ": HTTP " + connection.getResponseCode());
+          }
+          for (int n; (n = in.read(buffer)) >= 0; ) {
+            if (bytes == 0 && n > 0) {
+              firstByte = System.nanoTime();
+            }
+            bytes += n;
+          }
+        }
+        samples.add(new Sample(firstByte - start, System.nanoTime() - start, bytes));
+      }
+      return samples;
     }
   }
 
