@@ -275,7 +275,9 @@ public final class TrackerClient {
     }
     cancel(swarm.nextAnnounce);
     swarm.announcing = true;
-    int wanted = Math.max(0, Math.min(settings.maxOffersPerAnnounce(), swarm.membership.offersWanted()));
+    // Unanswered offers count against the bound too: at most maxPeers connections in flight.
+    int wanted = Math.max(0, Math.min(settings.maxOffersPerAnnounce(),
+        swarm.membership.offersWanted() - swarm.offers.size()));
     List<PeerLink> created = new ArrayList<>(wanted);
     List<SwarmMembership.LinkBinding> bindings = new ArrayList<>(wanted);
     for (int i = 0; i < wanted; i++) {
