@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * The per-stream index of p2p-media-loader 2.3.x (PROTOCOL.md B.2):
@@ -12,8 +11,6 @@ import java.util.regex.Pattern;
  * {@code -}. Stateless; any thread.
  */
 public final class StreamIndex {
-  private static final Pattern CANONICAL_DECIMAL = Pattern.compile("0|[1-9][0-9]*");
-
   private StreamIndex() {
   }
 
@@ -70,13 +67,14 @@ public final class StreamIndex {
     return parts[0] + "." + hex2(parts[1]) + "00" + hex2(parts[2]);
   }
 
+  /** {@code String(parseInt(x, 10)) === x}: also true for e.g. {@code -5}, as in the reference. */
   private static boolean isCanonicalInteger(String text) {
-    return CANONICAL_DECIMAL.matcher(text).matches()
-        && JsNumbers.toJsString(JsNumbers.parseInt(text)).equals(text);
+    double value = JsNumbers.parseInt(text);
+    return !Double.isNaN(value) && JsNumbers.toJsString(value).equals(text);
   }
 
   private static String hex2(String canonicalDecimal) {
-    // Number(x).toString(16): the hex digits of the double, exact for integral doubles
+    // Number(x).toString(16).padStart(2, "0"): the double's exact hex digits ("-5" stays "-5")
     String hex = new BigDecimal(JsNumbers.parseInt(canonicalDecimal)).toBigInteger().toString(16);
     return hex.length() < 2 ? "0" + hex : hex;
   }

@@ -1,13 +1,12 @@
 package dev.hlsmesh.protocol.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hlsmesh.protocol.ReferenceScript;
 import dev.hlsmesh.protocol.peer.CommandReassembler.Inbound;
 import dev.hlsmesh.protocol.peer.PeerCommand.CancelSegmentRequest;
 import dev.hlsmesh.protocol.peer.PeerCommand.SegmentAbsent;
@@ -15,23 +14,15 @@ import dev.hlsmesh.protocol.peer.PeerCommand.SegmentData;
 import dev.hlsmesh.protocol.peer.PeerCommand.SegmentDataSendingCompleted;
 import dev.hlsmesh.protocol.peer.PeerCommand.SegmentRequest;
 import dev.hlsmesh.protocol.peer.PeerCommand.SegmentsAnnouncement;
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -46,40 +37,24 @@ import org.junit.jupiter.api.Timeout;
  * decode identically on both sides; for random and corrupted bytes, whatever our decoder accepts
  * the reference must decode to the same command (ours is stricter, never laxer).
  *
- * <p>Skipped when Node or the package is missing, except under CI ({@code CI=true}), where that is
- * a setup failure.
+ * <p>Skipped when Node or the package is missing, except under CI (see {@link ReferenceScript}).
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class ReferencePeerCodecDifferentialTest {
   private static final HexFormat HEX = HexFormat.of();
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private static Process node;
-  private static Writer requests;
-  private static BufferedReader replies;
+  private static ReferenceScript reference;
 
   @BeforeAll
   static void startReference() throws IOException {
-    Optional<String> unavailable = unavailableReason();
-    if (unavailable.isPresent() && "true".equals(System.getenv("CI"))) {
-      fail("reference p2p-media-loader-core unavailable under CI: " + unavailable.get());
-    }
-    assumeTrue(unavailable.isEmpty(), () -> "reference peer codec skipped: " + unavailable.orElse(""));
-    node = new ProcessBuilder(findNode().orElseThrow().toString(), "peer-commands.mjs")
-        .directory(interopDir().toFile())
-        .redirectError(ProcessBuilder.Redirect.INHERIT)
-        .start();
-    requests = new OutputStreamWriter(node.getOutputStream(), StandardCharsets.UTF_8);
-    replies = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+    reference = ReferenceScript.startOrSkip("peer-commands.mjs", "p2p-media-loader-core");
   }
 
   @AfterAll
   static void stopReference() throws Exception {
-    if (node != null) {
-      requests.close();
-      if (!node.waitFor(10, TimeUnit.SECONDS)) {
-        node.destroyForcibly();
-      }
+    if (reference != null) {
+      reference.close();
     }
   }
 
@@ -118,14 +93,14 @@ class ReferencePeerCodecDifferentialTest {
           : randomBytes(random, 1 + random.nextInt(40));
       byte[] message = frame(body);
       Inbound ours = new CommandReassembler().accept(ByteBuffer.wrap(message));
-      JsonNode reference = ask(decodeRequest(List.of(HEX.formatHex(message))));
+      JsonNode theirs = ask(decodeRequest(List.of(HEX.formatHex(message))));
 
       if (ours instanceof Inbound.Command command) {
         acceptedByUs++;
-        assertThat(reference.has("command")).as("reference on %s: %s", HEX.formatHex(body), reference).isTrue();
-        assertThat(fromJson(reference.get("command"))).as("bytes %s", HEX.formatHex(body))
+        assertThat(theirs.has("command")).as("reference on %s: %s", HEX.formatHex(body), theirs).isTrue();
+        assertThat(fromJson(theirs.get("command"))).as("bytes %s", HEX.formatHex(body))
             .isEqualTo(command.command());
-      } else if (reference.has("command")) {
+      } else if (theirs.has("command")) {
         acceptedOnlyByReference++;
       }
     }
@@ -278,14 +253,7 @@ class ReferencePeerCodecDifferentialTest {
   }
 
   private static JsonNode ask(JsonNode request) throws IOException {
-    requests.write(JSON.writeValueAsString(request));
-    requests.write('\n');
-    requests.flush();
-    String line = replies.readLine();
-    assertThat(line).as("reply from the reference to %s", request).isNotNull();
-    JsonNode reply = JSON.readTree(line);
-    assertThat(reply.has("error")).as("reference failed on %s: %s", request, reply).isFalse();
-    return reply;
+    return reference.ask(request);
   }
 
   private static List<String> hex(List<byte[]> messages) {
@@ -296,35 +264,5 @@ class ReferencePeerCodecDifferentialTest {
     List<String> values = new ArrayList<>();
     array.forEach(n -> values.add(n.asText()));
     return values;
-  }
-
-  // ---------------------------------------------------------------- environment
-
-  private static Optional<String> unavailableReason() {
-    if (findNode().isEmpty()) {
-      return Optional.of("node is not installed (bin/setup installs nodejs)");
-    }
-    if (!Files.isDirectory(interopDir().resolve("node_modules/p2p-media-loader-core"))) {
-      return Optional.of("interop/node_modules/p2p-media-loader-core is missing: run bin/setup");
-    }
-    return Optional.empty();
-  }
-
-  private static Path interopDir() {
-    Path dir = Path.of("").toAbsolutePath();
-    while (dir != null && !Files.isDirectory(dir.resolve("interop"))) {
-      dir = dir.getParent();
-    }
-    return dir == null ? Path.of("interop") : dir.resolve("interop");
-  }
-
-  private static Optional<Path> findNode() {
-    for (String entry : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      Path candidate = Path.of(entry, "node");
-      if (Files.isExecutable(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
   }
 }

@@ -54,6 +54,12 @@ class StreamIndexTest {
   }
 
   @Test
+  void avcRewritingAcceptsWhateverPrintsBackIdenticallyLikeTheReferenceIncludingNegatives() {
+    assertThat(StreamIndex.codecs("avc1.-5.30,avc1.-0.1,avc1.1e2.3,avc1.0.4096"))
+        .isEqualTo("avc1.-0.1,avc1.-5001e,avc1.00001000,avc1.1e2.3");
+  }
+
+  @Test
   void undeterminedLanguageAndFalsyValuesAreEmpty() {
     StreamProps props = new StreamProps(StreamType.SECONDARY, Double.NaN, "", null, null, "und", "", "", "abc", "");
 
