@@ -1,0 +1,377 @@
+package dev.hlsmesh.demo;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hlsmesh.agent.Agent;
+import dev.hlsmesh.agent.AgentConfig;
+import dev.hlsmesh.agent.SwarmKey;
+import dev.hlsmesh.agent.WebRtcUnavailableException;
+import dev.hlsmesh.agent.delivery.CdnSegmentLoader;
+import dev.hlsmesh.agent.delivery.HlsStream;
+import dev.hlsmesh.agent.delivery.SegmentLoader;
+import dev.hlsmesh.agent.delivery.SegmentRequest;
+import dev.hlsmesh.agent.player.PlayerSettings;
+import dev.hlsmesh.agent.player.PlayerStats;
+import dev.hlsmesh.agent.player.VirtualPlayer;
+import dev.hlsmesh.agent.proxy.HlsProxy;
+import dev.hlsmesh.agent.proxy.ProxySettings;
+import dev.hlsmesh.agent.stats.AgentStats;
+import dev.hlsmesh.agent.stats.AgentStatsSnapshot;
+import dev.hlsmesh.agent.store.InMemorySegmentStore;
+import dev.hlsmesh.agent.store.SegmentStore;
+import dev.hlsmesh.cdn.CdnConfig;
+import dev.hlsmesh.cdn.TaskScheduler;
+import dev.hlsmesh.cdn.fetch.CdnFetcher;
+import dev.hlsmesh.cdn.hls.MasterPlaylist;
+import dev.hlsmesh.cdn.hls.PlaylistLoader;
+import dev.hlsmesh.cdn.hls.PlaylistParser;
+import dev.hlsmesh.cdn.hls.SwarmStream;
+import dev.hlsmesh.cdn.hls.SwarmStreams;
+import dev.hlsmesh.protocol.swarm.StreamProps;
+import dev.hlsmesh.protocol.swarm.SwarmIds;
+import dev.hlsmesh.testsupport.LiveHlsOrigin;
+import dev.hlsmesh.tracker.Tracker;
+import dev.hlsmesh.tracker.config.TrackerConfig;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The demo: a tracker, a live origin replaying the shipped clip, and N agents with virtual
+ * players in one process; every few seconds a table of offload, stalls and peers per agent, and
+ * the URL a player can open through agent 1's local proxy. {@code --help} lists the options.
+ *
+ * <p>Until the hybrid scheduler exists, agents join their swarm, connect to each other and
+ * announce what they hold, but load every segment from the CDN (offload 0%).
+ *
+ * <p>Thread: {@link #main} and {@link #run} on the caller's thread; tables print on the demo's
+ * timer thread.
+ */
+public final class Demo implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * The CDN-only loader, keeping what it loaded in the agent's store so the agent announces and
+   * serves it to peers (nothing fetches from peers until the scheduler exists).
+   */
+  private static final class StoringLoader implements SegmentLoader {
+    private final CdnSegmentLoader cdn;
+    private final SegmentStore store;
+    private final SwarmKey swarm;
+
+    StoringLoader(CdnSegmentLoader cdn, SegmentStore store, SwarmKey swarm) {
+      this.cdn = cdn;
+      this.store = store;
+      this.swarm = swarm;
+    }
+
+    @Override
+    public CompletableFuture<byte[]> load(SegmentRequest request) {
+      CompletableFuture<byte[]> load = cdn.load(request);
+      load.thenAccept(bytes -> store.put(swarm, request.segment().id(), ByteBuffer.wrap(bytes)));
+      return load;
+    }
+
+    @Override
+    public void close() {
+      cdn.close();
+    }
+  }
+
+  private record Viewer(int number, Agent agent, AgentStats stats, SegmentLoader loader, VirtualPlayer player) {
+  }
+
+  private final DemoOptions options;
+  private final PrintStream out;
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final List<Viewer> viewers = new ArrayList<>();
+  private final ScheduledThreadPoolExecutor timer;
+  private LiveHlsOrigin origin;
+  private SwarmKey swarm;
+  private long startedAtMillis;
+  private boolean finished;
+  private boolean closed;
+  private final CountDownLatch done = new CountDownLatch(1);
+
+  private Demo(DemoOptions options, PrintStream out) {
+    this.options = options;
+    this.out = out;
+    this.timer = new ScheduledThreadPoolExecutor(2, runnable -> {
+      Thread thread = new Thread(runnable, "hlsmesh-demo-timer");
+      thread.setDaemon(true);
+      return thread;
+    });
+    timer.setRemoveOnCancelPolicy(true);
+  }
+
+  public static void main(String[] args) {
+    DemoOptions options;
+    try {
+      options = DemoOptions.parse(args);
+    } catch (DemoOptions.UsageException e) {
+      if (!e.getMessage().isEmpty()) {
+        System.err.println("demo: " + e.getMessage());
+      }
+      System.err.println(DemoOptions.USAGE);
+      System.exit(e.getMessage().isEmpty() ? 0 : 2);
+      return;
+    }
+    Demo demo = new Demo(options, System.out);
+    Thread hook = new Thread(demo::finish, "hlsmesh-demo-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    int status;
+    try {
+      demo.run();
+      status = 0;
+    } catch (WebRtcUnavailableException e) {
+      System.err.println("demo: " + e.getMessage());
+      status = 1;
+    } catch (Exception e) {
+      System.err.println("demo: " + e.getMessage());
+      status = 1;
+    } finally {
+      demo.finish();
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // shutting down already (Ctrl-C)
+    }
+    System.exit(status);
+  }
+
+  /**
+   * Starts everything, prints tables until the duration is over (or until {@link #finish()}, or
+   * forever), then the JSON summary.
+   */
+  void run() throws Exception {
+    startedAtMillis = System.currentTimeMillis();
+    URI trackerUri = options.tracker().orElseGet(() -> {
+      Tracker tracker = Tracker.start(TrackerConfig.builder().host("127.0.0.1").port(0).build());
+      own(tracker);
+      return tracker.webSocketUri();
+    });
+    URI playlist = options.playlist().orElseGet(() -> {
+      LiveHlsOrigin started = own(LiveHlsOrigin.start());
+      synchronized (this) {
+        origin = started;
+      }
+      return started.masterPlaylistUri();
+    });
+    CdnFetcher fetcher = own(CdnFetcher.create(CdnConfig.defaults()));
+    PlaylistLoader playlists = PlaylistLoader.using(fetcher);
+    HlsStream stream = firstStream(playlists, playlist);
+
+    TaskScheduler scheduler = TaskScheduler.of(timer);
+    AgentConfig agentConfig = AgentConfig.builder(trackerUri).build();
+    for (int i = 1; i <= options.agents(); i++) {
+      SegmentStore store = new InMemorySegmentStore(64L << 20, Duration.ofMinutes(1), Clock.systemUTC());
+      Agent agent = own(Agent.start(agentConfig, store));
+      agent.join(swarm);
+      AgentStats stats = new AgentStats();
+      stats.connectedPeers(() -> agent.connectedPeers(swarm).size());
+      SegmentLoader loader = own(new StoringLoader(new CdnSegmentLoader(fetcher, stats, 10_000, 64 << 20), store, swarm));
+      VirtualPlayer player = own(VirtualPlayer.follow(stream, loader, playlists, Clock.systemUTC(), scheduler,
+          PlayerSettings.defaults(), stats));
+      synchronized (this) {
+        viewers.add(new Viewer(i, agent, stats, loader, player));
+      }
+    }
+    Viewer first;
+    synchronized (this) {
+      first = viewers.get(0);
+    }
+    HlsProxy proxy = own(HlsProxy.start(playlist, fetcher, first.loader(), first.stats(), ProxySettings.defaults()));
+
+    out.printf(Locale.ROOT, "hlsmesh demo: %d agents, stream %s, tracker %s%n", options.agents(), playlist, trackerUri);
+    out.printf(Locale.ROOT, "Play through agent 1: ffplay %s   (stats: %s)%n", proxy.playlistUri(), proxy.statsUri());
+    out.println("P2P delivery is not wired yet (the scheduler comes next): agents connect to peers and announce "
+        + "what they hold, but load every segment from the CDN.");
+    timer.scheduleAtFixedRate(this::printTable, options.reportSeconds(), options.reportSeconds(), TimeUnit.SECONDS);
+    if (options.durationSeconds().isPresent()) {
+      // The duration counts from the start, set-up included.
+      long remainingMillis = options.durationSeconds().getAsLong() * 1000 - (System.currentTimeMillis() - startedAtMillis);
+      timer.schedule(done::countDown, Math.max(0, remainingMillis), TimeUnit.MILLISECONDS);
+      done.await();
+      finish();
+    } else {
+      done.await(); // until Ctrl-C: the shutdown hook closes everything
+    }
+  }
+
+  /** Prints the last table and the JSON summary (once), then closes everything. */
+  synchronized void finish() {
+    done.countDown();
+    if (!finished && !viewers.isEmpty()) {
+      finished = true;
+      printTable();
+      try {
+        out.println(summaryJson());
+      } catch (Exception e) {
+        System.err.println("demo: summary failed: " + e);
+      }
+    }
+    close();
+  }
+
+  /** What each agent's player experienced so far, agent 1 first. */
+  synchronized List<PlayerStats> playerStats() {
+    return viewers.stream().map(v -> v.player().stats()).toList();
+  }
+
+  private HlsStream firstStream(PlaylistLoader playlists, URI playlist) throws Exception {
+    PlaylistLoader.Loaded loaded = playlists.load(playlist).get(30, TimeUnit.SECONDS);
+    if (loaded.text().contains("#EXT-X-STREAM-INF")) {
+      MasterPlaylist master = PlaylistParser.parseMaster(loaded.uri(), loaded.text());
+      if (master.variants().isEmpty()) {
+        throw new IllegalArgumentException(playlist + " lists no variant");
+      }
+      SwarmStream first = SwarmStreams.of(master).get(0);
+      swarm = SwarmKey.ofStreamSwarmId(first.streamSwarmId());
+      return HlsStream.ofVariant(master.uri(), master.variants().get(0));
+    }
+    // A lone media playlist: its URL is the swarm id; no variant metadata (PROTOCOL.md B.2.1).
+    swarm = SwarmKey.ofStreamSwarmId(SwarmIds.streamSwarmId(
+        SwarmIds.swarmIdFromManifestUrl(loaded.uri().toString()), StreamProps.mainWithBitrateOnly(0)));
+    return HlsStream.ofMediaPlaylist(loaded.uri());
+  }
+
+  private synchronized void printTable() {
+    StringBuilder table = new StringBuilder();
+    long elapsed = (System.currentTimeMillis() - startedAtMillis) / 1000;
+    table.append(String.format(Locale.ROOT, "%n[%4d s] %-6s %5s %10s %10s %8s %7s %8s %9s %9s%n", elapsed, "agent",
+        "peers", "cdn MiB", "peer MiB", "offload", "stalls", "stall s", "startup s", "latency s"));
+    long cdn = 0;
+    long peer = 0;
+    for (Viewer v : viewers) {
+      AgentStatsSnapshot s = v.stats().snapshot();
+      PlayerStats p = v.player().stats();
+      cdn += s.cdnBytes();
+      peer += s.peerBytes();
+      table.append(String.format(Locale.ROOT, "         %-6d %5d %10.2f %10.2f %7.1f%% %7d %8.1f %9s %9s%n", v.number(),
+          s.connectedPeers(), mib(s.cdnBytes()), mib(s.peerBytes()), s.offloadRatio() * 100, p.stalls(),
+          p.stallMillis() / 1000.0, seconds(p.startupMillis()), seconds(p.liveLatencyMillis())));
+    }
+    table.append(String.format(Locale.ROOT, "         %-6s %5s %10.2f %10.2f %7.1f%%", "total", "", mib(cdn), mib(peer),
+        offload(cdn, peer) * 100));
+    if (origin != null) {
+      table.append(String.format(Locale.ROOT, "   (origin served %.2f MiB of segments)",
+          mib(origin.bytesServedMatching("/live/*/*.ts"))));
+    }
+    out.println(table);
+  }
+
+  /** One JSON line: per-agent and total figures. */
+  synchronized String summaryJson() throws Exception {
+    List<Map<String, Object>> agents = new ArrayList<>();
+    long cdn = 0;
+    long peer = 0;
+    long uploaded = 0;
+    long stalls = 0;
+    long stallMillis = 0;
+    for (Viewer v : viewers) {
+      AgentStatsSnapshot s = v.stats().snapshot();
+      PlayerStats p = v.player().stats();
+      Map<String, Object> agent = new LinkedHashMap<>();
+      agent.put("agent", v.number());
+      agent.put("cdnBytes", s.cdnBytes());
+      agent.put("peerBytes", s.peerBytes());
+      agent.put("uploadedBytes", s.uploadedBytes());
+      agent.put("offloadRatio", s.offloadRatio());
+      agent.put("stalls", p.stalls());
+      agent.put("stallMillis", p.stallMillis());
+      agent.put("startupMillis", p.startupMillis());
+      agent.put("liveLatencyMillis", p.liveLatencyMillis());
+      agent.put("connectedPeers", s.connectedPeers());
+      agents.add(agent);
+      cdn += s.cdnBytes();
+      peer += s.peerBytes();
+      uploaded += s.uploadedBytes();
+      stalls += p.stalls();
+      stallMillis += p.stallMillis();
+    }
+    Map<String, Object> total = new LinkedHashMap<>();
+    total.put("cdnBytes", cdn);
+    total.put("peerBytes", peer);
+    total.put("uploadedBytes", uploaded);
+    total.put("offloadRatio", offload(cdn, peer));
+    total.put("stalls", stalls);
+    total.put("stallMillis", stallMillis);
+    if (origin != null) {
+      total.put("originSegmentBytes", origin.bytesServedMatching("/live/*/*.ts"));
+    }
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("durationSeconds", (System.currentTimeMillis() - startedAtMillis) / 1000.0);
+    summary.put("agents", agents);
+    summary.put("total", total);
+    return JSON.writeValueAsString(summary);
+  }
+
+  private static double mib(long bytes) {
+    return bytes / (1024.0 * 1024.0);
+  }
+
+  private static String seconds(long millis) {
+    return millis < 0 ? "-" : String.format(Locale.ROOT, "%.1f", millis / 1000.0);
+  }
+
+  /** Keeps a resource for {@link #close()}; closes it at once if the demo was stopped meanwhile (Ctrl-C). */
+  private synchronized <T extends AutoCloseable> T own(T resource) throws DemoStoppedException {
+    if (closed) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        System.err.println("demo: closing " + resource + " failed: " + e);
+      }
+      throw new DemoStoppedException();
+    }
+    resources.add(resource);
+    return resource;
+  }
+
+  /** The demo was stopped while starting up. */
+  static final class DemoStoppedException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    DemoStoppedException() {
+      super("stopped while starting");
+    }
+  }
+
+  /** Closes players, agents, proxy, origin and tracker, newest first. Idempotent. */
+  @Override
+  public synchronized void close() {
+    closed = true;
+    done.countDown();
+    timer.shutdownNow();
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        System.err.println("demo: closing " + resources.get(i) + " failed: " + e);
+      }
+    }
+    resources.clear();
+  }
+
+  static Demo create(DemoOptions options, PrintStream out) {
+    return new Demo(requireNonNull(options, "options"), requireNonNull(out, "out"));
+  }
+
+  /** {@code peer / (cdn + peer)}, as the stats snapshot computes it. */
+  private static double offload(long cdn, long peer) {
+    return cdn + peer == 0 ? 0 : (double) peer / (cdn + peer);
+  }
+}

@@ -1,0 +1,44 @@
+package dev.hlsmesh.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import org.junit.jupiter.api.Test;
+
+class DemoOptionsTest {
+
+  @Test
+  void defaultsAreTenAgentsBuiltInTrackerAndOriginNoEnd() throws Exception {
+    DemoOptions o = DemoOptions.parse();
+    assertThat(o.agents()).isEqualTo(10);
+    assertThat(o.playlist()).isEmpty();
+    assertThat(o.tracker()).isEmpty();
+    assertThat(o.durationSeconds()).isEmpty();
+    assertThat(o.reportSeconds()).isEqualTo(5);
+  }
+
+  @Test
+  void readsEveryOption() throws Exception {
+    DemoOptions o = DemoOptions.parse("--agents", "3", "--duration", "60", "--playlist",
+        "https://cdn.example/live/master.m3u8?token=1", "--tracker", "wss://tracker.example/", "--report", "2");
+    assertThat(o.agents()).isEqualTo(3);
+    assertThat(o.durationSeconds()).hasValue(60);
+    assertThat(o.playlist()).hasValue(URI.create("https://cdn.example/live/master.m3u8?token=1"));
+    assertThat(o.tracker()).hasValue(URI.create("wss://tracker.example/"));
+    assertThat(o.reportSeconds()).isEqualTo(2);
+  }
+
+  @Test
+  void reportsEveryBadOptionAtOnce() {
+    assertThatThrownBy(() -> DemoOptions.parse("--agents", "0", "--tracker", "http://x/", "--bogus", "--duration"))
+        .isInstanceOf(DemoOptions.UsageException.class)
+        .hasMessage("--agents: 0 (expected: 1..50); --tracker: http://x/ (expected: a ws or wss URL); "
+            + "unknown option --bogus; --duration: missing value");
+  }
+
+  @Test
+  void helpIsAUsageRequestWithoutAProblem() {
+    assertThatThrownBy(() -> DemoOptions.parse("--help")).isInstanceOf(DemoOptions.UsageException.class).hasMessage("");
+  }
+}
