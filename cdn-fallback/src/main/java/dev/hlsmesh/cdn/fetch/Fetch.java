@@ -13,7 +13,10 @@ public interface Fetch {
 
     /**
      * Stops the fetch and aborts its HTTP exchange; the result becomes
-     * {@link FetchResult.Cancelled} unless it was already complete.
+     * {@link FetchResult.Cancelled} unless it was already complete. Called from this fetch's own
+     * listener it takes effect at once (no further bytes); from any other thread it takes effect
+     * shortly after, on the fetcher's timer thread, so that it never blocks (a listener of one
+     * fetch may cancel another).
      */
     void cancel();
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -74,7 +75,17 @@ final class FetchExecution implements Fetch {
 
     @Override
     public void cancel() {
-        cancel("cancelled by the caller");
+        if (Thread.holdsLock(lock)) {
+            cancel("cancelled by the caller"); // from this fetch's own listener
+            return;
+        }
+        // From anywhere else, possibly another fetch's listener holding that fetch's lock: never
+        // block on ours here, or two fetches cancelling each other could deadlock.
+        try {
+            fetcher.scheduler().schedule(() -> cancel("cancelled by the caller"), 0);
+        } catch (RejectedExecutionException e) {
+            cancel("cancelled by the caller");
+        }
     }
 
     void cancel(String reason) {
@@ -365,14 +376,19 @@ final class FetchExecution implements Fetch {
             if (k == 0) {
                 continue;
             }
+            // Counted before the call: the bytes are handed over even if the listener then
+            // cancels the fetch or throws.
+            delivered += k;
+            attempt.deliveredThisAttempt += k;
             try {
                 listener.onData(buffer.asReadOnlyBuffer());
             } catch (RuntimeException e) {
                 finish(new FetchResult.Cancelled("the listener threw " + describe(e), delivered, attempts));
                 return false;
             }
-            delivered += k;
-            attempt.deliveredThisAttempt += k;
+            if (!isLive(attempt)) {
+                return false; // the listener cancelled the fetch
+            }
         }
         boolean moreBodyComing = attempt.contentLength < 0 || attempt.received < attempt.contentLength;
         if (attempt.wanted >= 0 && attempt.deliveredThisAttempt >= attempt.wanted && moreBodyComing) {

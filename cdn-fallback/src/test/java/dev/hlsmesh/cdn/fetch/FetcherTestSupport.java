@@ -41,7 +41,7 @@ final class FetcherTestSupport {
     }
 
     /** Records chunks and whether the result was complete when each arrived. */
-    static final class RecordingListener implements BodyListener {
+    static class RecordingListener implements BodyListener {
         final ByteCollector bytes = new ByteCollector(64 * 1024 * 1024);
         final List<Integer> chunkSizes = new CopyOnWriteArrayList<>();
         volatile Fetch fetch;
