@@ -14,7 +14,7 @@ import java.util.List;
  *
  * @param host address to bind ({@code 0.0.0.0} = all IPv4 interfaces)
  * @param port TCP port for WebSocket, {@code /health} and {@code /stats}; 0 picks a free port
- * @param ioThreads Netty event-loop threads; 0 = number of available processors
+ * @param ioThreads Netty event-loop threads; 0 = half the available processors (at least 1)
  * @param announceIntervalSeconds {@code interval} told to clients
  * @param peerTimeoutSeconds a peer that has not announced for this long leaves its swarm
  * @param offerTimeoutSeconds how long a relayed offer may be answered

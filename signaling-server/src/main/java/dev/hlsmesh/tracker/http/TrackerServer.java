@@ -53,8 +53,13 @@ public final class TrackerServer implements ServerState {
     this.context = context;
     this.endpoints = new HttpEndpoints(context.stats(), context.registry());
     this.ipLimiter = new IpConnectionLimiter(context.config().maxConnectionsPerIp());
+    // Auto: half the processors. A relay between connections on different loops costs a
+    // thread hand-off; on the 2-core reference machine (bench/tracker.sh, 2026-11-22) one loop
+    // relayed 36-38k messages per tracker CPU-second, two loops 22-25k; the kernel's network
+    // stack and the GC need the other core anyway.
     int threads = context.config().ioThreads() == 0
-        ? Runtime.getRuntime().availableProcessors() : context.config().ioThreads();
+        ? Math.max(1, Runtime.getRuntime().availableProcessors() / 2)
+        : context.config().ioThreads();
     this.acceptor = new MultiThreadIoEventLoopGroup(
         1, new DefaultThreadFactory("tracker-accept"), NioIoHandler.newFactory());
     this.workers = new MultiThreadIoEventLoopGroup(
