@@ -20,6 +20,7 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +58,7 @@ public final class VirtualPlayer implements AutoCloseable {
   private final TaskScheduler scheduler;
   private final PlayerSettings settings;
   private final AgentStats stats;
+  private final List<SegmentListener> listeners = new CopyOnWriteArrayList<>();
 
   // Guarded by this. Times are microseconds: wall time since the epoch, media time since the
   // start of the first segment the player learned of.
@@ -82,6 +84,25 @@ public final class VirtualPlayer implements AutoCloseable {
   private long loadFailures;
   private boolean closed;
   private PlaylistFollower follower;
+
+  /**
+   * Receives every segment the player loaded, in playback order, e.g. to check its bytes.
+   * Calls come on the thread that completed the load, one at a time; do not block.
+   */
+  @FunctionalInterface
+  public interface SegmentListener {
+    /** {@code bytes} are the loader's: do not modify them. */
+    void onSegment(Segment segment, byte[] bytes);
+  }
+
+  /**
+   * Registers a listener for the segments loaded from now on. To see every segment, register
+   * before the first playlist arrives (with {@link #follow}: the first load goes through the
+   * scheduler, so a listener registered right after {@code follow} returns is normally in time).
+   */
+  public void addSegmentListener(SegmentListener listener) {
+    listeners.add(requireNonNull(listener, "listener"));
+  }
 
   /** A segment the player knows, placed on its media timeline. */
   private record Known(Segment segment, MediaPlaylist playlist, long startMicros, long durationMicros) {
@@ -320,6 +341,7 @@ public final class VirtualPlayer implements AutoCloseable {
     long stallMillis = -1;
     long startupMillis = -1;
     long latencyMillis = -1;
+    Segment loaded;
     synchronized (this) {
       if (closed) {
         return;
@@ -340,6 +362,7 @@ public final class VirtualPlayer implements AutoCloseable {
       if (segment == null) {
         return; // the stream restarted meanwhile
       }
+      loaded = segment.segment();
       segmentsLoaded++;
       if (playbackStartMicros < 0) {
         playbackStartMicros = now;
@@ -367,6 +390,13 @@ public final class VirtualPlayer implements AutoCloseable {
     }
     if (latencyMillis >= 0) {
       stats.recordLiveLatency(latencyMillis);
+    }
+    for (SegmentListener listener : listeners) {
+      try {
+        listener.onSegment(loaded, bytes);
+      } catch (RuntimeException e) {
+        log.warn("segment listener {} failed: {}", listener, e.toString());
+      }
     }
     pump();
   }

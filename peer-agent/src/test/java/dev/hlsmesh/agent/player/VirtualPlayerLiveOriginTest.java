@@ -13,6 +13,9 @@ import dev.hlsmesh.testsupport.Fault;
 import dev.hlsmesh.testsupport.LiveHlsOrigin;
 import dev.hlsmesh.testsupport.ManualClock;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,8 +52,13 @@ class VirtualPlayerLiveOriginTest {
   }
 
   private void startPlayer() {
+    startPlayer((segment, bytes) -> { });
+  }
+
+  private void startPlayer(VirtualPlayer.SegmentListener listener) {
     player = VirtualPlayer.follow(HlsStream.ofMediaPlaylist(origin.mediaPlaylistUri("360p")), loader,
         PlaylistLoader.using(fetcher), clock, scheduler, PlayerSettings.defaults(), stats);
+    player.addSegmentListener(listener); // before the first playlist load runs: sees every segment
     scheduler.advance(Duration.ZERO); // the first playlist load
   }
 
@@ -60,7 +68,14 @@ class VirtualPlayerLiveOriginTest {
 
   @Test
   void playsAMinuteOfTheLiveOriginWithoutStallsThreeSegmentsBehindLive() {
-    startPlayer();
+    List<Long> played = new CopyOnWriteArrayList<>();
+    List<Long> wrong = new CopyOnWriteArrayList<>();
+    startPlayer((segment, bytes) -> {
+      played.add(segment.mediaSequenceNumber());
+      if (!Arrays.equals(bytes, origin.segmentBytes("360p", segment.mediaSequenceNumber()))) {
+        wrong.add(segment.mediaSequenceNumber());
+      }
+    });
     awaitLoaded(3); // joined 3 target durations behind: the last 3 of the window
     PlayerStats atStart = player.stats();
     assertThat(atStart.startupMillis()).as("no simulated time passed").isZero();
@@ -78,6 +93,10 @@ class VirtualPlayerLiveOriginTest {
     assertThat(s.liveLatencyMillis()).isEqualTo(6_000);
     assertThat(stats.snapshot().cdnSegments()).isEqualTo(33);
     assertThat(origin.bytesServedMatching("/live/360p/*.ts")).isEqualTo(stats.snapshot().cdnBytes());
+    assertThat(wrong).as("segments whose bytes differ from the origin's").isEmpty();
+    assertThat(played).as("in order, none skipped").isSortedAccordingTo(Long::compare)
+        .doesNotHaveDuplicates().hasSize(33);
+    assertThat(played.get(played.size() - 1) - played.get(0)).isEqualTo(played.size() - 1);
   }
 
   @Test
