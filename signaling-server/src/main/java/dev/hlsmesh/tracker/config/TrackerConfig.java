@@ -177,75 +177,93 @@ public record TrackerConfig(
       return host;
     }
 
+    /** Sets {@code tracker.host}; see {@link TrackerConfig} for its meaning and range. */
     public Builder host(String host) {
       this.host = host;
       return this;
     }
 
+    /** Sets {@code tracker.port}; see {@link TrackerConfig} for its meaning and range. */
     public Builder port(int port) {
       return set("port", port);
     }
 
+    /** Sets {@code tracker.ioThreads}; see {@link TrackerConfig} for its meaning and range. */
     public Builder ioThreads(int ioThreads) {
       return set("ioThreads", ioThreads);
     }
 
+    /** Sets {@code tracker.announceIntervalSeconds}; see {@link TrackerConfig} for its meaning and range. */
     public Builder announceIntervalSeconds(int seconds) {
       return set("announceIntervalSeconds", seconds);
     }
 
+    /** Sets {@code tracker.peerTimeoutSeconds}; see {@link TrackerConfig} for its meaning and range. */
     public Builder peerTimeoutSeconds(int seconds) {
       return set("peerTimeoutSeconds", seconds);
     }
 
+    /** Sets {@code tracker.offerTimeoutSeconds}; see {@link TrackerConfig} for its meaning and range. */
     public Builder offerTimeoutSeconds(int seconds) {
       return set("offerTimeoutSeconds", seconds);
     }
 
+    /** Sets {@code tracker.idleTimeoutSeconds}; see {@link TrackerConfig} for its meaning and range. */
     public Builder idleTimeoutSeconds(int seconds) {
       return set("idleTimeoutSeconds", seconds);
     }
 
+    /** Sets {@code tracker.sweepIntervalSeconds}; see {@link TrackerConfig} for its meaning and range. */
     public Builder sweepIntervalSeconds(int seconds) {
       return set("sweepIntervalSeconds", seconds);
     }
 
+    /** Sets {@code tracker.maxMessageBytes}; see {@link TrackerConfig} for its meaning and range. */
     public Builder maxMessageBytes(int bytes) {
       return set("maxMessageBytes", bytes);
     }
 
+    /** Sets {@code tracker.maxOffersPerAnnounce}; see {@link TrackerConfig} for its meaning and range. */
     public Builder maxOffersPerAnnounce(int offers) {
       return set("maxOffersPerAnnounce", offers);
     }
 
+    /** Sets {@code tracker.maxNumwant}; see {@link TrackerConfig} for its meaning and range. */
     public Builder maxNumwant(int numwant) {
       return set("maxNumwant", numwant);
     }
 
+    /** Sets {@code tracker.maxSwarms}; see {@link TrackerConfig} for its meaning and range. */
     public Builder maxSwarms(int swarms) {
       return set("maxSwarms", swarms);
     }
 
+    /** Sets {@code tracker.maxPeersPerSwarm}; see {@link TrackerConfig} for its meaning and range. */
     public Builder maxPeersPerSwarm(int peers) {
       return set("maxPeersPerSwarm", peers);
     }
 
+    /** Sets {@code tracker.maxSwarmsPerConnection}; see {@link TrackerConfig} for its meaning and range. */
     public Builder maxSwarmsPerConnection(int swarms) {
       return set("maxSwarmsPerConnection", swarms);
     }
 
+    /** Sets {@code tracker.maxScrapeInfoHashes}; see {@link TrackerConfig} for its meaning and range. */
     public Builder maxScrapeInfoHashes(int infoHashes) {
       return set("maxScrapeInfoHashes", infoHashes);
     }
 
+    /** Sets {@code tracker.messageRatePerSecond}; see {@link TrackerConfig} for its meaning and range. */
     public Builder messageRatePerSecond(int messages) {
       return set("messageRatePerSecond", messages);
     }
 
+    /** Sets {@code tracker.messageBurst}; see {@link TrackerConfig} for its meaning and range. */
     public Builder messageBurst(int messages) {
       return set("messageBurst", messages);
     }
 
+    /** Sets {@code tracker.maxConnectionsPerIp}; see {@link TrackerConfig} for its meaning and range. */
     public Builder maxConnectionsPerIp(int connections) {
       return set("maxConnectionsPerIp", connections);
     }
