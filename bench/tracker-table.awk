@@ -27,11 +27,14 @@ END {
   print "| tracker | mode | responses/s (all messages received) | announces/s | offers relayed/s | answers relayed/s | offer relay p50 / p99 ms | answer relay p50 / p99 ms | tracker CPU (cores) | messages per tracker CPU-second | heap after GC MiB | RSS MiB | failures / expired offers / skipped sends / closed |"
   print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for (i = 1; i <= nload; i++) print load[i]
-  if (("hlsmesh" in peak) && ("bittorrent-tracker" in peak) && peak["bittorrent-tracker"] > 0) {
-    printf "\nRatio hlsmesh / bittorrent-tracker at peak: %.2fx responses/s", peak["hlsmesh"] / peak["bittorrent-tracker"]
-    if (peakcpu["hlsmesh"] != "NA" && peakcpu["bittorrent-tracker"] != "NA" && peakcpu["bittorrent-tracker"] > 0)
-      printf ", %.2fx messages per tracker CPU-second", peakcpu["hlsmesh"] / peakcpu["bittorrent-tracker"]
-    printf "\n"
+  if (("bittorrent-tracker" in peak) && peak["bittorrent-tracker"] > 0) {
+    for (l in peak) {
+      if (l == "bittorrent-tracker") continue
+      printf "\nRatio %s / bittorrent-tracker at peak: %.2fx responses/s", l, peak[l] / peak["bittorrent-tracker"]
+      if (peakcpu[l] != "NA" && peakcpu["bittorrent-tracker"] != "NA" && peakcpu["bittorrent-tracker"] > 0)
+        printf ", %.2fx messages per tracker CPU-second", peakcpu[l] / peakcpu["bittorrent-tracker"]
+      printf "\n"
+    }
   }
   if (nidle > 0) {
     print ""

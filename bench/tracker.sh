@@ -9,20 +9,21 @@
 #
 # Parameters (environment):
 #   CONNECTIONS=1000 SWARMS=50      peers (one WebSocket each) spread over swarms
-#   DURATION_SECONDS=20 WARMUP_SECONDS=5
+#   DURATION_SECONDS=20 WARMUP_SECONDS=15   (the JIT of both runtimes warms up first)
 #   OFFERS_PER_ANNOUNCE=5 WINDOW_ANNOUNCES=1   announces in flight per connection
 #   GENERATOR_THREADS=1             client event loops
 #   IDLE_CONNECTIONS=50000          idle mode (capped by the open-files limit, see below)
 #   IDLE_PEERS_PER_SWARM=50
 #   TRACKER_HEAP=1g                 -Xmx of our tracker
 #   ONLY=all|hlsmesh|bittorrent-tracker   RUNS=load,idle (either or both)
+#   IO_THREADS_1_ROW=1              also load-test our tracker with tracker.ioThreads: 1 (0 = skip)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CONNECTIONS=${CONNECTIONS:-1000}
 SWARMS=${SWARMS:-50}
 DURATION_SECONDS=${DURATION_SECONDS:-20}
-WARMUP_SECONDS=${WARMUP_SECONDS:-5}
+WARMUP_SECONDS=${WARMUP_SECONDS:-15}
 OFFERS_PER_ANNOUNCE=${OFFERS_PER_ANNOUNCE:-5}
 WINDOW_ANNOUNCES=${WINDOW_ANNOUNCES:-1}
 GENERATOR_THREADS=${GENERATOR_THREADS:-1}
@@ -31,6 +32,7 @@ IDLE_PEERS_PER_SWARM=${IDLE_PEERS_PER_SWARM:-50}
 TRACKER_HEAP=${TRACKER_HEAP:-1g}
 ONLY=${ONLY:-all}
 RUNS=${RUNS:-load,idle}
+IO_THREADS_1_ROW=${IO_THREADS_1_ROW:-1}
 HLSMESH_PORT=${HLSMESH_PORT:-18000}
 
 # Every connection is a file descriptor in the generator and one in the tracker. Without
@@ -63,9 +65,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_hlsmesh() {
+start_hlsmesh() { # [config file]
   TRACKER_HOST=127.0.0.1 TRACKER_PORT=$HLSMESH_PORT JAVA_OPTS="-Xmx$TRACKER_HEAP" \
-    bin/tracker bench/tracker-bench.yaml > "$work/hlsmesh.log" 2>&1 &
+    bin/tracker "${1:-bench/tracker-bench.yaml}" > "$work/hlsmesh.log" 2>&1 &
   tracker_pid=$!
   for _ in $(seq 1 300); do
     if curl -sf "http://127.0.0.1:$HLSMESH_PORT/health" >/dev/null 2>&1; then
@@ -89,6 +91,11 @@ start_bittorrent_tracker() {
     sleep 0.1
   done
   echo "bench: bittorrent-tracker did not start:" >&2; cat "$work/bt.log" >&2; exit 1
+}
+
+start_hlsmesh_io1() {
+  { cat bench/tracker-bench.yaml; echo "  ioThreads: 1"; } > "$work/io1.yaml"
+  start_hlsmesh "$work/io1.yaml"
 }
 
 stop_tracker() {
@@ -137,12 +144,15 @@ idle_run() { # label start-function sources connections
   echo "# nproc: $(nproc), $(java -version 2>&1 | head -1), node $(node --version)"
   echo "# CONNECTIONS=$CONNECTIONS SWARMS=$SWARMS DURATION_SECONDS=$DURATION_SECONDS WARMUP_SECONDS=$WARMUP_SECONDS" \
        "OFFERS_PER_ANNOUNCE=$OFFERS_PER_ANNOUNCE WINDOW_ANNOUNCES=$WINDOW_ANNOUNCES GENERATOR_THREADS=$GENERATOR_THREADS" \
-       "IDLE_CONNECTIONS=$IDLE_CONNECTIONS IDLE_PEERS_PER_SWARM=$IDLE_PEERS_PER_SWARM TRACKER_HEAP=$TRACKER_HEAP"
+       "IO_THREADS_1_ROW=$IO_THREADS_1_ROW IDLE_CONNECTIONS=$IDLE_CONNECTIONS IDLE_PEERS_PER_SWARM=$IDLE_PEERS_PER_SWARM TRACKER_HEAP=$TRACKER_HEAP"
 } | tee "$results" >&2
 
 if [[ $RUNS == *load* ]]; then
   if [ "$ONLY" != bittorrent-tracker ]; then load_runs hlsmesh start_hlsmesh; fi
   if [ "$ONLY" != hlsmesh ]; then load_runs bittorrent-tracker start_bittorrent_tracker; fi
+  if [ "$ONLY" != bittorrent-tracker ] && [ "$IO_THREADS_1_ROW" = 1 ]; then
+    load_runs hlsmesh-io1 start_hlsmesh_io1
+  fi
 fi
 # Two sizes per tracker, so that the heap per connection (the slope) can be extrapolated when the
 # open-files limit keeps the run below IDLE_CONNECTIONS. Distinct source addresses per run: the
