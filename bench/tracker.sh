@@ -17,6 +17,7 @@
 #   TRACKER_HEAP=1g                 -Xmx of our tracker
 #   ONLY=all|hlsmesh|bittorrent-tracker   RUNS=load,idle (either or both)
 #   IO_THREADS_1_ROW=1              also load-test our tracker with tracker.ioThreads: 1 (0 = skip)
+#   REPEAT=3                        load runs per tracker, interleaved; ratios use the medians
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +34,7 @@ TRACKER_HEAP=${TRACKER_HEAP:-1g}
 ONLY=${ONLY:-all}
 RUNS=${RUNS:-load,idle}
 IO_THREADS_1_ROW=${IO_THREADS_1_ROW:-1}
+REPEAT=${REPEAT:-3}
 HLSMESH_PORT=${HLSMESH_PORT:-18000}
 
 # Every connection is a file descriptor in the generator and one in the tracker. Without
@@ -144,15 +146,19 @@ idle_run() { # label start-function sources connections
   echo "# nproc: $(nproc), $(java -version 2>&1 | head -1), node $(node --version)"
   echo "# CONNECTIONS=$CONNECTIONS SWARMS=$SWARMS DURATION_SECONDS=$DURATION_SECONDS WARMUP_SECONDS=$WARMUP_SECONDS" \
        "OFFERS_PER_ANNOUNCE=$OFFERS_PER_ANNOUNCE WINDOW_ANNOUNCES=$WINDOW_ANNOUNCES GENERATOR_THREADS=$GENERATOR_THREADS" \
-       "IO_THREADS_1_ROW=$IO_THREADS_1_ROW IDLE_CONNECTIONS=$IDLE_CONNECTIONS IDLE_PEERS_PER_SWARM=$IDLE_PEERS_PER_SWARM TRACKER_HEAP=$TRACKER_HEAP"
+       "IO_THREADS_1_ROW=$IO_THREADS_1_ROW REPEAT=$REPEAT IDLE_CONNECTIONS=$IDLE_CONNECTIONS IDLE_PEERS_PER_SWARM=$IDLE_PEERS_PER_SWARM TRACKER_HEAP=$TRACKER_HEAP"
 } | tee "$results" >&2
 
+# Other work on the machine changes the CPU left to us from minute to minute: the trackers take
+# turns, REPEAT times, so that each sees the same conditions on average.
 if [[ $RUNS == *load* ]]; then
-  if [ "$ONLY" != bittorrent-tracker ]; then load_runs hlsmesh start_hlsmesh; fi
-  if [ "$ONLY" != hlsmesh ]; then load_runs bittorrent-tracker start_bittorrent_tracker; fi
-  if [ "$ONLY" != bittorrent-tracker ] && [ "$IO_THREADS_1_ROW" = 1 ]; then
-    load_runs hlsmesh-io1 start_hlsmesh_io1
-  fi
+  for _ in $(seq 1 "$REPEAT"); do
+    if [ "$ONLY" != bittorrent-tracker ]; then load_runs hlsmesh start_hlsmesh; fi
+    if [ "$ONLY" != hlsmesh ]; then load_runs bittorrent-tracker start_bittorrent_tracker; fi
+    if [ "$ONLY" != bittorrent-tracker ] && [ "$IO_THREADS_1_ROW" = 1 ]; then
+      load_runs hlsmesh-io1 start_hlsmesh_io1
+    fi
+  done
 fi
 # Two sizes per tracker, so that the heap per connection (the slope) can be extrapolated when the
 # open-files limit keeps the run below IDLE_CONNECTIONS. Distinct source addresses per run: the
