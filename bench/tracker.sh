@@ -16,7 +16,7 @@
 #   IDLE_PEERS_PER_SWARM=50
 #   TRACKER_HEAP=1g                 -Xmx of our tracker
 #   ONLY=all|hlsmesh|bittorrent-tracker   RUNS=load,idle (either or both)
-#   IO_THREADS_1_ROW=1              also load-test our tracker with tracker.ioThreads: 1 (0 = skip)
+#   IO_THREADS_1_ROW=0              1: also load-test our tracker with tracker.ioThreads: 1
 #   REPEAT=3                        load runs per tracker, interleaved; ratios use the medians
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +33,7 @@ IDLE_PEERS_PER_SWARM=${IDLE_PEERS_PER_SWARM:-50}
 TRACKER_HEAP=${TRACKER_HEAP:-1g}
 ONLY=${ONLY:-all}
 RUNS=${RUNS:-load,idle}
-IO_THREADS_1_ROW=${IO_THREADS_1_ROW:-1}
+IO_THREADS_1_ROW=${IO_THREADS_1_ROW:-0}
 REPEAT=${REPEAT:-3}
 HLSMESH_PORT=${HLSMESH_PORT:-18000}
 
