@@ -7,6 +7,7 @@ import dev.hlsmesh.agent.delivery.SegmentLoader;
 import dev.hlsmesh.agent.delivery.SegmentRequest;
 import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.agent.stats.SegmentSourceKind;
+import dev.hlsmesh.cdn.ByteRange;
 import dev.hlsmesh.cdn.fetch.ByteCollector;
 import dev.hlsmesh.cdn.fetch.CdnFetcher;
 import dev.hlsmesh.cdn.fetch.Fetch;
@@ -53,8 +54,17 @@ final class ProxyCore {
   private static final Pattern RESOURCE = Pattern.compile("/res/(\\d{1,19})(/[^/]*)?");
   private static final String M3U8 = "application/vnd.apple.mpegurl";
 
-  /** An answer to one request. {@code body} is shared: not modified. */
-  record Response(int status, String contentType, byte[] body) {
+  /**
+   * An answer to one request. {@code body} is shared: not modified.
+   *
+   * @param contentRange for a 206 that already holds only the requested range (the proxy asked
+   *     upstream for that range), its {@code Content-Range}; null otherwise
+   */
+  record Response(int status, String contentType, byte[] body, String contentRange) {
+    Response(int status, String contentType, byte[] body) {
+      this(status, contentType, body, null);
+    }
+
     static Response text(int status, String message) {
       return new Response(status, "text/plain; charset=utf-8", (message + "\n").getBytes(StandardCharsets.UTF_8));
     }
@@ -63,6 +73,9 @@ final class ProxyCore {
       return new Response(200, M3U8, text.getBytes(StandardCharsets.UTF_8));
     }
   }
+
+  /** {@code bytes=FIRST-LAST}: the only range form relayed upstream as it is. */
+  private static final Pattern CLOSED_RANGE = Pattern.compile("bytes=(\\d{1,18})-(\\d{1,18})");
 
   /** A request could not be answered with 200; becomes the response as it is. */
   static final class HttpFailure extends RuntimeException {
@@ -122,11 +135,14 @@ final class ProxyCore {
     };
   }
 
-  /** The answer to a GET of {@code path} (query removed, percent-decoded). Never fails: errors become responses. */
-  CompletableFuture<Response> get(String path) {
+  /**
+   * The answer to a GET of {@code path} (query removed, percent-decoded) with the request's
+   * {@code Range} header, if any. Never fails: errors become responses.
+   */
+  CompletableFuture<Response> get(String path, String range) {
     CompletableFuture<Response> routed;
     try {
-      routed = route(path);
+      routed = route(path, range);
     } catch (RuntimeException e) { // HttpFailure, or a loader that throws
       routed = CompletableFuture.failedFuture(e);
     }
@@ -150,7 +166,7 @@ final class ProxyCore {
     return result;
   }
 
-  private CompletableFuture<Response> route(String path) {
+  private CompletableFuture<Response> route(String path, String range) {
     if (path.equals(PLAYLIST_PATH)) {
       return topPlaylist();
     }
@@ -169,7 +185,7 @@ final class ProxyCore {
     }
     m = RESOURCE.matcher(path);
     if (m.matches()) {
-      return resource(Long.parseLong(m.group(1)));
+      return resource(Long.parseLong(m.group(1)), range);
     }
     throw new HttpFailure(404, "no such resource: " + path + " (the stream is at " + PLAYLIST_PATH
         + ", stats at " + STATS_PATH + ")");
@@ -267,7 +283,12 @@ final class ProxyCore {
     return response;
   }
 
-  private CompletableFuture<Response> resource(long id) {
+  /**
+   * Relays a resource. A closed range ({@code EXT-X-MAP} with {@code BYTERANGE}, often a slice
+   * of a large single-file stream) is asked upstream as it is; other requests fetch the whole
+   * resource, which the handler slices.
+   */
+  private CompletableFuture<Response> resource(long id, String range) {
     URI uri;
     synchronized (resourcesLock) {
       uri = resourcesById.get(id);
@@ -275,14 +296,32 @@ final class ProxyCore {
     if (uri == null) {
       throw new HttpFailure(404, "resource " + id + " is unknown (or was forgotten: reload the playlist)");
     }
+    FetchRequest request = FetchRequest.of(uri, Duration.ofMillis(settings.resourceTimeoutMillis()));
+    ByteRange byteRange = null;
+    Matcher closed = range == null ? null : CLOSED_RANGE.matcher(range.strip());
+    if (closed != null && closed.matches()) {
+      long first = Long.parseLong(closed.group(1));
+      long last = Long.parseLong(closed.group(2));
+      if (last >= first) {
+        byteRange = new ByteRange(first, last - first + 1);
+        request = request.withByteRange(byteRange);
+      }
+    }
+    ByteRange asked = byteRange;
     ByteCollector body = new ByteCollector(settings.maxResourceBytes());
-    Fetch fetch = fetcher.fetch(FetchRequest.of(uri, Duration.ofMillis(settings.resourceTimeoutMillis())), body);
+    Fetch fetch = fetcher.fetch(request, body);
     CompletableFuture<Response> response = fetch.result().thenApply(result -> {
       stats.recordReceived(SegmentSourceKind.CDN, result.bytesDelivered());
       if (!(result instanceof FetchResult.Completed)) {
-        throw new HttpFailure(502, "fetching " + uri + " failed: " + result);
+        throw new HttpFailure(502, "fetching " + uri + (asked == null ? "" : " bytes " + asked) + " failed: " + result);
       }
-      return new Response(200, contentType(uri), body.toByteArray());
+      byte[] bytes = body.toByteArray();
+      if (asked == null) {
+        return new Response(200, contentType(uri), bytes);
+      }
+      // The complete length is not known without a whole fetch: "*" (RFC 9110 14.4).
+      return new Response(206, contentType(uri), bytes,
+          "bytes " + asked.offset() + "-" + (asked.offset() + bytes.length - 1) + "/*");
     });
     response.whenComplete((r, e) -> {
       if (response.isCancelled()) {

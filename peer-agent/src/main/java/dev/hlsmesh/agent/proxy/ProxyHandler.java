@@ -64,7 +64,7 @@ final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
     String range = request.headers().get(HttpHeaderNames.RANGE);
     ctx.channel().config().setAutoRead(false);
-    CompletableFuture<ProxyCore.Response> answer = core.get(path);
+    CompletableFuture<ProxyCore.Response> answer = core.get(path, range);
     pending = answer;
     answer.whenComplete((response, error) -> ctx.executor().execute(() -> {
       if (pending == answer) {
@@ -83,7 +83,7 @@ final class ProxyHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     HttpResponseStatus status = HttpResponseStatus.valueOf(response.status());
     int from = 0;
     int to = body.length; // exclusive
-    String contentRange = null;
+    String contentRange = response.contentRange();
     if (range != null && response.status() == 200) {
       Matcher m = RANGE.matcher(range.strip());
       if (m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
