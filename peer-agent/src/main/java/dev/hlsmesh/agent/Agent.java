@@ -21,13 +21,17 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
@@ -75,6 +79,10 @@ public final class Agent implements AutoCloseable {
   private final SessionSettings sessionSettings;
   private final Map<SwarmKey, Swarm> swarms = new HashMap<>();
   private final Map<SwarmKey, List<String>> connectedSnapshot = new ConcurrentHashMap<>();
+  private final Map<SwarmKey, List<Neighbour>> neighbourSnapshot = new ConcurrentHashMap<>();
+  private final Map<SwarmKey, String> ownPeerIds = new ConcurrentHashMap<>();
+  private final Map<SwarmKey, List<Long>> loading = new ConcurrentHashMap<>();
+  private final List<Consumer<SwarmKey>> neighbourListeners = new CopyOnWriteArrayList<>();
   private final Executor callbacks = ForkJoinPool.commonPool();
   private boolean closed;
 
@@ -167,7 +175,7 @@ public final class Agent implements AutoCloseable {
 
       @Override
       public List<Long> loadingSegmentIds() {
-        return List.of(); // HTTP downloads are announced once the scheduler (a later issue) exists
+        return loading.getOrDefault(swarm, List.of());
       }
     });
   }
@@ -188,6 +196,9 @@ public final class Agent implements AutoCloseable {
           sessionSettings, source, owner, changed -> onPeersChanged(swarm, changed));
       swarms.put(swarm, state);
       connectedSnapshot.put(swarm, List.of());
+      neighbourSnapshot.put(swarm, List.of());
+      ownPeerIds.put(swarm, peerId);
+      state.onAnnouncement(() -> refreshNeighbours(swarm, state));
       tracker.join(state);
       return peerId;
     });
@@ -195,7 +206,11 @@ public final class Agent implements AutoCloseable {
 
   /** Store listener (any thread): coalesces changes into one announcement per swarm. */
   private void onStoreChange(StoreChange change) {
-    SwarmKey swarm = change.swarm();
+    scheduleAnnouncement(change.swarm());
+  }
+
+  /** Any thread: one coalesced announcement of a swarm's current sets to every connected peer. */
+  private void scheduleAnnouncement(SwarmKey swarm) {
     if (announcePending.add(swarm)) {
       try {
         owner.execute(() -> {
@@ -220,6 +235,9 @@ public final class Agent implements AutoCloseable {
         tracker.leave(swarm.id());
         state.close();
         connectedSnapshot.remove(swarm);
+        neighbourSnapshot.remove(swarm);
+        ownPeerIds.remove(swarm);
+        loading.remove(swarm);
       }
       return null;
     });
@@ -228,6 +246,49 @@ public final class Agent implements AutoCloseable {
   /** Peer ids connected in a swarm now (a snapshot; empty if not joined). */
   public List<String> connectedPeers(SwarmKey swarm) {
     return connectedSnapshot.getOrDefault(swarm, List.of());
+  }
+
+  /** This agent's peer id in a joined swarm; empty if not joined. */
+  public java.util.Optional<String> peerId(SwarmKey swarm) {
+    requireNonNull(swarm, "swarm");
+    return java.util.Optional.ofNullable(ownPeerIds.get(swarm));
+  }
+
+  /**
+   * The connected peers of a swarm with what each last announced (a snapshot, kept up to date on
+   * every announcement and every connect or disconnect; empty if not joined). Cheap: it does not
+   * wait for the agent's thread.
+   */
+  public List<Neighbour> neighbours(SwarmKey swarm) {
+    requireNonNull(swarm, "swarm");
+    return neighbourSnapshot.getOrDefault(swarm, List.of());
+  }
+
+  /**
+   * Registers a listener told (on a pool thread, with the swarm) after {@link #neighbours} of a
+   * swarm changed: a peer connected, disconnected or sent a new announcement.
+   */
+  public void addNeighbourListener(Consumer<SwarmKey> listener) {
+    neighbourListeners.add(requireNonNull(listener, "listener"));
+  }
+
+  /** Removes a listener added with {@link #addNeighbourListener}; no effect if it was not. */
+  public void removeNeighbourListener(Consumer<SwarmKey> listener) {
+    neighbourListeners.remove(listener);
+  }
+
+  /**
+   * Replaces the ids this agent announces as being fetched over HTTP in a swarm (the {@code p}
+   * list of PROTOCOL.md C.7) and tells the connected peers. Peers use it to wait for this agent
+   * instead of fetching the same segment from the CDN.
+   */
+  public void announceLoading(SwarmKey swarm, Collection<Long> segmentIds) {
+    requireNonNull(swarm, "swarm");
+    requireNonNull(segmentIds, "segmentIds");
+    List<Long> ids = List.copyOf(segmentIds);
+    if (!ids.equals(loading.put(swarm, ids))) {
+      scheduleAnnouncement(swarm);
+    }
   }
 
   /**
@@ -296,6 +357,7 @@ public final class Agent implements AutoCloseable {
         }
         swarms.clear();
         connectedSnapshot.clear();
+        neighbourSnapshot.clear();
         return true;
       });
     } catch (IllegalStateException e) {
@@ -326,6 +388,22 @@ public final class Agent implements AutoCloseable {
     if (swarms.get(swarm) == state) {
       connectedSnapshot.put(swarm, List.copyOf(state.connectedPeerIds()));
       tracker.peerCountChanged(swarm.id());
+      refreshNeighbours(swarm, state);
+    }
+  }
+
+  /** On the owner: a new {@link #neighbours} snapshot, then the listeners. */
+  private void refreshNeighbours(SwarmKey swarm, Swarm state) {
+    if (swarms.get(swarm) == state) {
+      List<String> connected = state.connectedPeerIds();
+      List<Neighbour> neighbours = new ArrayList<>(connected.size());
+      for (String peer : connected) {
+        neighbours.add(new Neighbour(peer, state.announcedBy(peer), state.loadingBy(peer)));
+      }
+      neighbourSnapshot.put(swarm, List.copyOf(neighbours));
+      for (Consumer<SwarmKey> listener : neighbourListeners) {
+        callbacks.execute(() -> listener.accept(swarm));
+      }
     }
   }
 

@@ -97,6 +97,39 @@ class AgentSwarmTest {
   }
 
   @Test
+  void neighboursSeeStoredAndLoadingAnnouncementsAndListenersAreTold() throws Exception {
+    SwarmKey swarm = SwarmKey.ofHex("4444444444444444444444444444444444444444");
+    InMemorySegmentStore seederStore = store();
+    Agent seeder = agent(21, seederStore);
+    Agent leecher = agent(22);
+    CountDownLatch told = new CountDownLatch(1);
+    leecher.addNeighbourListener(changed -> {
+      if (changed.equals(swarm) && !leecher.neighbours(swarm).isEmpty()
+          && leecher.neighbours(swarm).get(0).loadingSegmentIds().contains(8L)) {
+        told.countDown();
+      }
+    });
+    String seederId = seeder.join(swarm);
+    String leecherId = leecher.join(swarm);
+    assertThat(seeder.peerId(swarm)).contains(seederId);
+    assertThat(seeder.peerId(SwarmKey.ofHex("4444444444444444444444444444444444444445"))).isEmpty();
+    awaitConnected(leecher, swarm, seederId);
+    awaitConnected(seeder, swarm, leecherId);
+
+    seederStore.put(swarm, 7, new byte[] {1, 2, 3});
+    seeder.announceLoading(swarm, List.of(8L, 9L));
+    await().atMost(CONNECT_BOUND).until(() -> leecher.neighbours(swarm).equals(
+        List.of(new Neighbour(seederId, java.util.Set.of(7L), java.util.Set.of(8L, 9L)))));
+    assertThat(told.await(30, TimeUnit.SECONDS)).as("neighbour listener told").isTrue();
+
+    seeder.announceLoading(swarm, List.of());
+    await().atMost(CONNECT_BOUND).until(() -> leecher.neighbours(swarm).equals(
+        List.of(new Neighbour(seederId, java.util.Set.of(7L), java.util.Set.of()))));
+    seeder.leave(swarm);
+    await().atMost(CONNECT_BOUND).until(() -> leecher.neighbours(swarm).isEmpty());
+  }
+
+  @Test
   void fiveAgentsInOneSwarmAllConnectToEachOther() {
     SwarmKey swarm = SwarmKey.ofHex("5555555555555555555555555555555555555555");
     List<String> ids = new ArrayList<>();

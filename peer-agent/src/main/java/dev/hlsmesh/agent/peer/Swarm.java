@@ -35,6 +35,7 @@ public final class Swarm implements SwarmMembership {
   private final Map<BinaryId, Binding> connecting = new HashMap<>();
   private final Map<BinaryId, PeerSession> sessions = new LinkedHashMap<>();
   private final List<Binding> unboundOffers = new ArrayList<>();
+  private Runnable announcementListener = () -> { };
   private boolean closed;
 
   /**
@@ -123,6 +124,17 @@ public final class Swarm implements SwarmMembership {
     return session == null ? java.util.Set.of() : session.remoteStored();
   }
 
+  /** Segment ids a connected peer last announced as being fetched over HTTP; empty if not connected. */
+  public java.util.Set<Long> loadingBy(String remotePeerId) {
+    PeerSession session = isPeerIdShaped(remotePeerId) ? sessions.get(BinaryId.ofAscii(remotePeerId)) : null;
+    return session == null ? java.util.Set.of() : session.remoteLoading();
+  }
+
+  /** Sets who is told (on the owner) whenever a connected peer replaces its announcement. */
+  public void onAnnouncement(Runnable listener) {
+    this.announcementListener = requireNonNull(listener, "listener");
+  }
+
   /** Fetches a segment from a connected peer. */
   public CompletableFuture<byte[]> fetch(String remotePeerId, long segmentId) {
     PeerSession session = closed || !isPeerIdShaped(remotePeerId) ? null : sessions.get(BinaryId.ofAscii(remotePeerId));
@@ -207,7 +219,7 @@ public final class Swarm implements SwarmMembership {
       session = new PeerSession(opened, ascii(remote), settings, source, owner, new PeerSession.Listener() {
         @Override
         public void onAnnouncement(PeerSession s) {
-          // Announcements are kept in the session; the scheduler (a later issue) reads them.
+          announcementListener.run();
         }
 
         @Override
