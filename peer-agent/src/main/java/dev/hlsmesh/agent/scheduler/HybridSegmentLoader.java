@@ -1,0 +1,419 @@
+package dev.hlsmesh.agent.scheduler;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.hlsmesh.agent.Agent;
+import dev.hlsmesh.agent.SwarmKey;
+import dev.hlsmesh.agent.delivery.HlsStream;
+import dev.hlsmesh.agent.delivery.SegmentLoadException;
+import dev.hlsmesh.agent.delivery.SegmentLoader;
+import dev.hlsmesh.agent.delivery.SegmentRequest;
+import dev.hlsmesh.agent.scheduler.Planner.Decision;
+import dev.hlsmesh.agent.scheduler.Planner.FromCdn;
+import dev.hlsmesh.agent.scheduler.Planner.FromPeer;
+import dev.hlsmesh.agent.scheduler.Planner.Wait;
+import dev.hlsmesh.agent.stats.AgentStats;
+import dev.hlsmesh.agent.stats.SegmentSourceKind;
+import dev.hlsmesh.agent.store.SegmentStore;
+import dev.hlsmesh.cdn.TaskScheduler;
+import dev.hlsmesh.cdn.hls.MediaPlaylist;
+import dev.hlsmesh.cdn.hls.Segment;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hybrid scheduler: a {@link SegmentLoader} that decides per segment between peers and the
+ * CDN ({@link Planner} has the rules), so that the local HLS proxy and the virtual player are
+ * served through it. What it fetches it keeps in the agent's {@link SegmentStore}, which the agent
+ * announces and serves to its peers; while it fetches a segment from the CDN it announces it as
+ * "being fetched over HTTP" so that neighbours wait for it instead of fetching it too.
+ *
+ * <p>When it sees a new live segment in a playlist and wins the election for it, it fetches it
+ * at once, before its own player asks: the elected agent is the neighbourhood's early fetcher.
+ *
+ * <p>With {@link SchedulerSettings#p2pEnabled()} false it only passes requests to the CDN loader:
+ * the agent behaves exactly like a plain player.
+ *
+ * <p>Thread-safe: any thread may call it; its state is guarded by this object's monitor and
+ * nothing blocks while holding it. The futures it returns complete on the thread that delivered
+ * the bytes (a peer-callback or HTTP thread); cancelling one does not stop the fetch, which may
+ * still serve peers.
+ */
+public final class HybridSegmentLoader implements SegmentLoader {
+  private static final Logger log = LoggerFactory.getLogger(HybridSegmentLoader.class);
+  private static final long DEFAULT_EXPECTED_BYTES = 512 * 1024;
+
+  private final PeerNetwork network;
+  private final SwarmKey swarm;
+  private final SegmentStore store;
+  private final SegmentLoader cdn;
+  private final AgentStats stats;
+  private final SchedulerSettings settings;
+  private final Clock clock;
+  private final TaskScheduler timers;
+  private final Random random;
+  private final Planner planner;
+
+  // Guarded by this.
+  private final Map<Long, Job> jobs = new HashMap<>();
+  private final Set<Long> cdnLoading = new TreeSet<>();
+  private final Throughput cdnRate;
+  private final Map<String, Throughput> peerRates = new HashMap<>();
+  private long expectedBytes = -1;
+  private long newestSeenMsn = Long.MIN_VALUE;
+  private boolean closed;
+
+  /** One segment wanted by the player or fetched ahead for the neighbourhood. */
+  private static final class Job {
+    final long segmentId;
+    final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    final long firstWantedMillis;
+    final long jitterMillis;
+    final Set<String> failedPeers = new HashSet<>();
+    SegmentRequest request;
+    long deadlineMillis;
+    boolean peerFetching;
+    boolean cdnFetching;
+    boolean settled;
+    TaskScheduler.Cancellable timer;
+
+    Job(SegmentRequest request, long nowMillis, long jitterMillis) {
+      this.segmentId = request.segment().id();
+      this.request = request;
+      this.deadlineMillis = request.playbackDeadline().toEpochMilli();
+      this.firstWantedMillis = nowMillis;
+      this.jitterMillis = jitterMillis;
+    }
+  }
+
+  /**
+   * A scheduler for one swarm the agent has joined.
+   *
+   * @param agent the agent; it must have {@linkplain Agent#join joined} {@code swarm}
+   * @param store the agent's store (the one it serves); fetched segments go there
+   * @param cdn loads segments from the CDN (counting CDN bytes in {@code stats}); closed with this
+   * @param stats where bytes from peers are counted
+   * @param clock the clock of the playback deadlines (the player's clock)
+   * @param timers runs the scheduler's waits on {@code clock}'s time
+   * @param random draws the election jitter
+   */
+  public HybridSegmentLoader(Agent agent, SwarmKey swarm, SegmentStore store, SegmentLoader cdn, AgentStats stats,
+      SchedulerSettings settings, Clock clock, TaskScheduler timers, Random random) {
+    this(settings.p2pEnabled() ? PeerNetwork.of(requireNonNull(agent, "agent"), requireNonNull(swarm, "swarm")) : null,
+        swarm, store, cdn, stats, settings, clock, timers, random);
+  }
+
+  HybridSegmentLoader(PeerNetwork network, SwarmKey swarm, SegmentStore store, SegmentLoader cdn, AgentStats stats,
+      SchedulerSettings settings, Clock clock, TaskScheduler timers, Random random) {
+    this.settings = requireNonNull(settings, "settings");
+    this.network = settings.p2pEnabled() ? requireNonNull(network, "network") : null;
+    this.swarm = requireNonNull(swarm, "swarm");
+    this.store = requireNonNull(store, "store");
+    this.cdn = requireNonNull(cdn, "cdn");
+    this.stats = requireNonNull(stats, "stats");
+    this.clock = requireNonNull(clock, "clock");
+    this.timers = requireNonNull(timers, "timers");
+    this.random = requireNonNull(random, "random");
+    this.planner = new Planner(settings);
+    this.cdnRate = new Throughput(settings.initialCdnBytesPerSecond());
+    if (this.network != null) {
+      this.network.onChange(this::onNeighboursChanged);
+    }
+  }
+
+  @Override
+  public CompletableFuture<byte[]> load(SegmentRequest request) {
+    requireNonNull(request, "request");
+    if (!settings.p2pEnabled()) {
+      return cdn.load(request);
+    }
+    long segmentId = request.segment().id();
+    Optional<ByteBuffer> held = store.get(swarm, segmentId);
+    if (held.isPresent()) {
+      return CompletableFuture.completedFuture(bytes(held.get()));
+    }
+    Job job;
+    synchronized (this) {
+      if (closed) {
+        return CompletableFuture.failedFuture(new SegmentLoadException("scheduler closed"));
+      }
+      job = jobs.get(segmentId);
+      if (job == null) {
+        job = newJob(request);
+      } else {
+        job.request = request;
+        job.deadlineMillis = Math.min(job.deadlineMillis, request.playbackDeadline().toEpochMilli());
+      }
+      step(job);
+    }
+    // The player's view: cancelling it leaves the fetch running for the neighbourhood.
+    CompletableFuture<byte[]> view = new CompletableFuture<>();
+    job.result.whenComplete((bytes, error) -> {
+      if (error != null) {
+        view.completeExceptionally(error);
+      } else {
+        view.complete(bytes);
+      }
+    });
+    return view;
+  }
+
+  @Override
+  public void playlistLoaded(HlsStream stream, MediaPlaylist playlist) {
+    if (!settings.p2pEnabled() || !settings.uploadEnabled() || !playlist.live() || playlist.segments().isEmpty()) {
+      return;
+    }
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      List<Segment> fresh = new ArrayList<>();
+      for (Segment segment : playlist.segments()) {
+        if (segment.mediaSequenceNumber() > newestSeenMsn) {
+          fresh.add(segment);
+        }
+      }
+      if (fresh.isEmpty()) {
+        return;
+      }
+      if (newestSeenMsn == Long.MIN_VALUE) {
+        fresh = fresh.subList(fresh.size() - 1, fresh.size()); // joining: older ones are someone else's news
+      }
+      newestSeenMsn = playlist.lastMediaSequenceNumber();
+      long now = clock.millis();
+      // About when a player started the usual three target durations behind live will need it.
+      Instant deadline = Instant.ofEpochMilli(now + 3L * playlist.targetDurationSeconds() * 1000);
+      for (Segment segment : fresh) {
+        if (jobs.containsKey(segment.id()) || store.contains(swarm, segment.id())) {
+          continue;
+        }
+        SegmentRequest ahead = new SegmentRequest(stream, playlist, segment, deadline);
+        Job probe = new Job(ahead, now, 0);
+        if (decide(probe, now) instanceof FromCdn cdnDecision && cdnDecision.reason() == Planner.CdnReason.ELECTED) {
+          Job job = newJob(ahead);
+          log.debug("segment {}: elected, fetching it from the CDN ahead of the player", segment.id());
+          startCdn(job);
+        }
+      }
+    }
+  }
+
+  /** Stops: pending loads fail, waits are cancelled, the CDN loader is closed. */
+  @Override
+  public void close() {
+    List<Job> pending;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      pending = new ArrayList<>(jobs.values());
+      jobs.clear();
+    }
+    if (network != null) {
+      network.close();
+    }
+    for (Job job : pending) {
+      if (job.timer != null) {
+        job.timer.cancel();
+      }
+      job.result.completeExceptionally(new SegmentLoadException("scheduler closed"));
+    }
+    cdn.close();
+  }
+
+  /** Segments being decided or fetched now (tests). */
+  synchronized int pendingSegments() {
+    return jobs.size();
+  }
+
+  private Job newJob(SegmentRequest request) {
+    long jitter = settings.electionJitterMillis() == 0 ? 0 : (long) (random.nextDouble() * settings.electionJitterMillis());
+    Job job = new Job(request, clock.millis(), jitter);
+    jobs.put(job.segmentId, job);
+    return job;
+  }
+
+  private void onNeighboursChanged() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      for (Job job : new ArrayList<>(jobs.values())) {
+        step(job);
+      }
+    }
+  }
+
+  private Decision decide(Job job, long now) {
+    long expected = expectedBytes > 0 ? expectedBytes : DEFAULT_EXPECTED_BYTES;
+    Planner.Situation situation = new Planner.Situation(job.segmentId, now, job.deadlineMillis, job.firstWantedMillis,
+        job.jitterMillis, expected, network.selfId(), network.neighbours(), job.failedPeers);
+    return planner.decide(situation, cdnRate, this::peerRate);
+  }
+
+  private Throughput peerRate(String peerId) {
+    return peerRates.computeIfAbsent(peerId, id -> new Throughput(settings.initialPeerBytesPerSecond()));
+  }
+
+  /** Decides again what to do for a job. Under the monitor. */
+  private void step(Job job) {
+    if (closed || job.settled || job.result.isDone() || job.cdnFetching) {
+      return; // the CDN is the last resort: once it runs there is nothing better to start
+    }
+    long now = clock.millis();
+    Decision decision = decide(job, now);
+    if (decision instanceof FromCdn) {
+      startCdn(job);
+    } else if (decision instanceof FromPeer fromPeer) {
+      if (!job.peerFetching) {
+        startPeer(job, fromPeer.peerId());
+      }
+      wakeAt(job, safetyPoint(job));
+    } else if (decision instanceof Wait wait) {
+      wakeAt(job, job.peerFetching ? safetyPoint(job) : wait.untilMillis());
+    }
+  }
+
+  private long safetyPoint(Job job) {
+    long expected = expectedBytes > 0 ? expectedBytes : DEFAULT_EXPECTED_BYTES;
+    return job.deadlineMillis - planner.safetyMarginMillis(expected, cdnRate);
+  }
+
+  private void wakeAt(Job job, long atMillis) {
+    if (job.timer != null) {
+      job.timer.cancel();
+    }
+    long delay = Math.max(0, atMillis - clock.millis());
+    job.timer = timers.schedule(() -> {
+      synchronized (this) {
+        step(job);
+      }
+    }, delay);
+  }
+
+  private void startPeer(Job job, String peerId) {
+    job.peerFetching = true;
+    long startMillis = clock.millis();
+    CompletableFuture<byte[]> fetch;
+    try {
+      fetch = network.fetch(peerId, job.segmentId);
+    } catch (RuntimeException e) {
+      fetch = CompletableFuture.failedFuture(e);
+    }
+    fetch.whenComplete((bytes, error) -> onPeerDone(job, peerId, startMillis, bytes, error));
+  }
+
+  private void onPeerDone(Job job, String peerId, long startMillis, byte[] bytes, Throwable error) {
+    boolean won;
+    synchronized (this) {
+      job.peerFetching = false;
+      if (error != null) {
+        job.failedPeers.add(peerId);
+        log.debug("segment {} from peer {} failed: {}", job.segmentId, peerId, error.toString());
+        step(job);
+        return;
+      }
+      peerRate(peerId).record(bytes.length, clock.millis() - startMillis);
+      stats.recordReceived(SegmentSourceKind.PEER, bytes.length);
+      won = settle(job, bytes);
+      if (won) {
+        stats.recordSegmentCompleted(SegmentSourceKind.PEER);
+      }
+    }
+    if (won) {
+      job.result.complete(bytes); // outside the monitor: the player's continuation runs here
+    }
+  }
+
+  private void startCdn(Job job) {
+    job.cdnFetching = true;
+    if (job.timer != null) {
+      job.timer.cancel();
+      job.timer = null;
+    }
+    if (settings.uploadEnabled() && cdnLoading.add(job.segmentId)) {
+      network.announceLoading(List.copyOf(cdnLoading));
+    }
+    long startMillis = clock.millis();
+    CompletableFuture<byte[]> fetch;
+    try {
+      fetch = cdn.load(job.request);
+    } catch (RuntimeException e) {
+      fetch = CompletableFuture.failedFuture(e);
+    }
+    fetch.whenComplete((bytes, error) -> onCdnDone(job, startMillis, bytes, error));
+  }
+
+  private void onCdnDone(Job job, long startMillis, byte[] bytes, Throwable error) {
+    boolean won = false;
+    Throwable failure = null;
+    synchronized (this) {
+      job.cdnFetching = false;
+      if (error == null) {
+        cdnRate.record(bytes.length, clock.millis() - startMillis);
+        won = settle(job, bytes);
+      } else if (!job.result.isDone()) {
+        if (jobs.get(job.segmentId) == job) {
+          jobs.remove(job.segmentId); // the player asks again; that starts afresh
+        }
+        if (job.timer != null) {
+          job.timer.cancel();
+        }
+        failure = error instanceof SegmentLoadException ? error
+            : new SegmentLoadException("segment " + job.segmentId + " failed: " + error, error);
+      }
+      if (cdnLoading.remove(job.segmentId) && settings.uploadEnabled() && !closed) {
+        network.announceLoading(List.copyOf(cdnLoading));
+      }
+    }
+    if (won) {
+      job.result.complete(bytes);
+    } else if (failure != null) {
+      job.result.completeExceptionally(failure);
+    }
+  }
+
+  /**
+   * The first delivery wins: it leaves the jobs, goes into the store (so the agent announces it)
+   * and the caller completes the result outside the monitor. Later deliveries are dropped.
+   * Under the monitor.
+   */
+  private boolean settle(Job job, byte[] bytes) {
+    if (job.settled) {
+      return false;
+    }
+    job.settled = true;
+    if (jobs.get(job.segmentId) == job) {
+      jobs.remove(job.segmentId);
+    }
+    if (job.timer != null) {
+      job.timer.cancel();
+      job.timer = null;
+    }
+    expectedBytes = expectedBytes <= 0 ? bytes.length : (expectedBytes * 7 + bytes.length) / 8;
+    if (settings.uploadEnabled()) {
+      store.put(swarm, job.segmentId, bytes); // announced to the peers by the agent
+    }
+    return true;
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    byte[] copy = new byte[buffer.remaining()];
+    buffer.duplicate().get(copy);
+    return copy;
+  }
+}

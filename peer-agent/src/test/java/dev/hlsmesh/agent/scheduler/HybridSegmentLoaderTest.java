@@ -1,0 +1,381 @@
+package dev.hlsmesh.agent.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hlsmesh.agent.Neighbour;
+import dev.hlsmesh.agent.SwarmKey;
+import dev.hlsmesh.agent.delivery.HlsStream;
+import dev.hlsmesh.agent.delivery.SegmentLoadException;
+import dev.hlsmesh.agent.delivery.SegmentLoader;
+import dev.hlsmesh.agent.delivery.SegmentRequest;
+import dev.hlsmesh.agent.stats.AgentStats;
+import dev.hlsmesh.agent.store.InMemorySegmentStore;
+import dev.hlsmesh.cdn.TaskScheduler;
+import dev.hlsmesh.cdn.hls.MediaPlaylist;
+import dev.hlsmesh.cdn.hls.PlaylistParser;
+import dev.hlsmesh.testsupport.ManualClock;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The scheduler's flow with a fake peer side, a fake CDN and time stepped by hand. */
+class HybridSegmentLoaderTest {
+  private static final URI PLAYLIST = URI.create("https://cdn.example/live/360p/index.m3u8");
+  private static final HlsStream STREAM = HlsStream.ofMediaPlaylist(PLAYLIST);
+  private static final SwarmKey SWARM = SwarmKey.ofHex("1234567890123456789012345678901234567890");
+  private static final String SELF = "-HM0100-selfselfself";
+
+  private final ManualClock clock = new ManualClock();
+  private final Timers timers = new Timers(clock);
+  private final FakeNetwork network = new FakeNetwork();
+  private final FakeCdn cdn = new FakeCdn();
+  private final InMemorySegmentStore store = new InMemorySegmentStore(64L << 20, Duration.ofMinutes(5), clock);
+  private final AgentStats stats = new AgentStats(clock);
+  private HybridSegmentLoader loader;
+
+  @AfterEach
+  void close() {
+    if (loader != null) {
+      loader.close();
+    }
+  }
+
+  private HybridSegmentLoader loader(SchedulerSettings settings) {
+    loader = new HybridSegmentLoader(network, SWARM, store, cdn, stats, settings, clock, timers, new Random(1));
+    return loader;
+  }
+
+  private static MediaPlaylist playlist(long firstMsn, int count) throws Exception {
+    StringBuilder text = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:"
+        + firstMsn + "\n");
+    for (long msn = firstMsn; msn < firstMsn + count; msn++) {
+      text.append("#EXTINF:2.0,\nseg").append(msn).append(".ts\n");
+    }
+    return PlaylistParser.parseMedia(PLAYLIST, text.toString());
+  }
+
+  private SegmentRequest request(MediaPlaylist playlist, long msn, long deadlineInMillis) {
+    return new SegmentRequest(STREAM, playlist, playlist.segmentByMediaSequence(msn).orElseThrow(),
+        clock.instant().plusMillis(deadlineInMillis));
+  }
+
+  /** A segment for which this agent ranks {@code rank} among itself and {@code others}. */
+  private static long segmentRanked(int rank, List<String> others) {
+    for (long s = 100; ; s++) {
+      if (Planner.rank(s, SELF, others) == rank) {
+        return s;
+      }
+    }
+  }
+
+  @Test
+  void electedAgentFetchesANewLiveSegmentAheadOfItsPlayerAndAnnouncesItWhileLoading() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    String other = "-HM0100-otherotherot";
+    network.neighbours = List.of(new Neighbour(other, Set.of(), Set.of()));
+    long msn = segmentRanked(0, List.of(other));
+    MediaPlaylist playlist = playlist(msn - 4, 5);
+
+    scheduler.playlistLoaded(STREAM, playlist);
+    assertThat(cdn.requested()).containsExactly(msn);
+    assertThat(network.lastLoading).containsExactly(msn);
+
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist, msn, 6_000));
+    assertThat(cdn.requested()).as("the player's load joins the fetch under way").containsExactly(msn);
+    clock.advanceMillis(100);
+    cdn.complete(msn, new byte[] {1, 2, 3});
+    assertThat(load.get()).containsExactly(1, 2, 3);
+    assertThat(store.contains(SWARM, msn)).isTrue();
+    assertThat(network.lastLoading).isEmpty();
+    assertThat(scheduler.pendingSegments()).isZero();
+  }
+
+  @Test
+  void notElectedAgentWaitsForTheElectedOneAndTakesTheSegmentFromIt() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    String elected = "-HM0100-electedelect";
+    network.neighbours = List.of(new Neighbour(elected, Set.of(), Set.of()));
+    long msn = segmentRanked(1, List.of(elected));
+    MediaPlaylist playlist = playlist(msn - 4, 5);
+    scheduler.playlistLoaded(STREAM, playlist);
+    assertThat(cdn.requested()).as("not elected: no fetch ahead").isEmpty();
+
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist, msn, 6_000));
+    timers.advanceMillis(1_000);
+    assertThat(cdn.requested()).isEmpty();
+    network.announce(new Neighbour(elected, Set.of(), Set.of(msn)));
+    timers.advanceMillis(2_000); // past the election back-off: a neighbour fetching it holds us
+    assertThat(cdn.requested()).isEmpty();
+    network.announce(new Neighbour(elected, Set.of(msn), Set.of()));
+    assertThat(network.fetches).containsExactly(elected + "/" + msn);
+    network.completeFetch(elected, msn, new byte[] {9, 8});
+
+    assertThat(load.get()).containsExactly(9, 8);
+    assertThat(stats.snapshot().peerBytes()).isEqualTo(2);
+    assertThat(stats.snapshot().cdnBytes()).isZero();
+    assertThat(store.contains(SWARM, msn)).isTrue();
+    assertThat(cdn.requested()).isEmpty();
+  }
+
+  @Test
+  void electionBackOffRunsOutWhenNobodyAnnouncesTheSegment() throws Exception {
+    HybridSegmentLoader scheduler = loader(new SchedulerSettings(true, true, 1, 2_500, 0, 2.0, 1_000, 1_000_000,
+        2_000_000));
+    String elected = "-HM0100-electedelect";
+    network.neighbours = List.of(new Neighbour(elected, Set.of(), Set.of()));
+    long msn = segmentRanked(1, List.of(elected));
+    MediaPlaylist playlist = playlist(msn - 4, 5);
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist, msn, 20_000));
+    timers.advanceMillis(2_499);
+    assertThat(cdn.requested()).isEmpty();
+    timers.advanceMillis(1);
+    assertThat(cdn.requested()).containsExactly(msn);
+    cdn.complete(msn, new byte[] {5});
+    assertThat(load.get()).containsExactly(5);
+  }
+
+  @Test
+  void aPeerTooSlowForTheDeadlineIsOvertakenByTheCdnAtTheSafetyPoint() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    String holder = "-HM0100-holderholder";
+    long msn = 50;
+    network.neighbours = List.of(new Neighbour(holder, Set.of(msn), Set.of()));
+    MediaPlaylist playlist = playlist(46, 5);
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist, msn, 6_000));
+    assertThat(network.fetches).containsExactly(holder + "/" + msn);
+    // Margin with no measurement yet: 2 x (512 KiB at 1 MB/s = 525 ms) + 1000 ms = 2050 ms.
+    timers.advanceMillis(3_949);
+    assertThat(cdn.requested()).isEmpty();
+    timers.advanceMillis(1);
+    assertThat(cdn.requested()).containsExactly(msn);
+    cdn.complete(msn, new byte[] {4, 4});
+    assertThat(load.get()).containsExactly(4, 4);
+    network.completeFetch(holder, msn, new byte[] {4, 4}); // late: dropped, only counted as bytes received
+    assertThat(stats.snapshot().peerBytes()).isEqualTo(2);
+  }
+
+  @Test
+  void aFailingPeerIsSkippedForTheNextHolder() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    String a = "-HM0100-aaaaaaaaaaaa";
+    String b = "-HM0100-bbbbbbbbbbbb";
+    long msn = 50;
+    network.neighbours = List.of(new Neighbour(a, Set.of(msn), Set.of()), new Neighbour(b, Set.of(msn), Set.of()));
+    MediaPlaylist playlist = playlist(46, 5);
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist, msn, 6_000));
+    String first = network.fetches.get(0).split("/")[0];
+    String second = first.equals(a) ? b : a;
+    network.failFetch(first, msn);
+    assertThat(network.fetches).containsExactly(first + "/" + msn, second + "/" + msn);
+    network.completeFetch(second, msn, new byte[] {7});
+    assertThat(load.get()).containsExactly(7);
+    assertThat(cdn.requested()).isEmpty();
+  }
+
+  @Test
+  void aCdnFailureFailsTheLoadAndTheNextLoadStartsAfresh() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    MediaPlaylist playlist = playlist(46, 5);
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist, 50, 0));
+    cdn.fail(50);
+    assertThat(load).isCompletedExceptionally();
+    assertThat(network.lastLoading).isEmpty();
+    CompletableFuture<byte[]> again = scheduler.load(request(playlist, 50, 0));
+    cdn.complete(50, new byte[] {1});
+    assertThat(again.get()).containsExactly(1);
+  }
+
+  @Test
+  void withP2pOffTheSchedulerIsAPlainCdnPlayer() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults().withP2pDisabled());
+    network.neighbours = List.of(new Neighbour("-HM0100-holderholder", Set.of(50L), Set.of()));
+    MediaPlaylist playlist = playlist(46, 5);
+    scheduler.playlistLoaded(STREAM, playlist);
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist, 50, 10_000));
+    cdn.complete(50, new byte[] {3});
+    assertThat(load.get()).containsExactly(3);
+    assertThat(network.fetches).isEmpty();
+    assertThat(network.lastLoading).isNull();
+    assertThat(store.segmentIds(SWARM)).isEmpty();
+  }
+
+  @Test
+  void withUploadOffNothingIsStoredOrAnnouncedButPeersStillServeUs() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults().withUploadDisabled());
+    String holder = "-HM0100-holderholder";
+    network.neighbours = List.of(new Neighbour(holder, Set.of(50L), Set.of()));
+    MediaPlaylist playlist = playlist(46, 5);
+    CompletableFuture<byte[]> fromPeer = scheduler.load(request(playlist, 50, 10_000));
+    network.completeFetch(holder, 50, new byte[] {2});
+    assertThat(fromPeer.get()).containsExactly(2);
+    CompletableFuture<byte[]> fromCdn = scheduler.load(request(playlist, 49, 0));
+    cdn.complete(49, new byte[] {1});
+    assertThat(fromCdn.get()).containsExactly(1);
+    assertThat(store.segmentIds(SWARM)).isEmpty();
+    assertThat(network.lastLoading).isNull();
+  }
+
+  @Test
+  void closingFailsPendingLoads() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    network.neighbours = List.of(new Neighbour("-HM0100-someoneelse1", Set.of(), Set.of(50L)));
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist(46, 5), 50, 10_000));
+    scheduler.close();
+    assertThat(load).isCompletedExceptionally();
+    try {
+      load.get();
+    } catch (ExecutionException e) {
+      assertThat(e.getCause()).isInstanceOf(SegmentLoadException.class);
+    }
+    assertThat(network.closed).isTrue();
+    assertThat(cdn.closed).isTrue();
+  }
+
+  /** Peer side with scripted announcements and fetches completed by the test. */
+  private static final class FakeNetwork implements PeerNetwork {
+    volatile List<Neighbour> neighbours = List.of();
+    final List<String> fetches = new ArrayList<>();
+    final Map<String, CompletableFuture<byte[]>> pending = new HashMap<>();
+    List<Long> lastLoading;
+    Runnable listener;
+    boolean closed;
+
+    @Override
+    public String selfId() {
+      return SELF;
+    }
+
+    @Override
+    public List<Neighbour> neighbours() {
+      return neighbours;
+    }
+
+    @Override
+    public CompletableFuture<byte[]> fetch(String peerId, long segmentId) {
+      fetches.add(peerId + "/" + segmentId);
+      CompletableFuture<byte[]> f = new CompletableFuture<>();
+      pending.put(peerId + "/" + segmentId, f);
+      return f;
+    }
+
+    @Override
+    public void announceLoading(Collection<Long> segmentIds) {
+      lastLoading = List.copyOf(segmentIds);
+    }
+
+    @Override
+    public void onChange(Runnable listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+
+    void announce(Neighbour... now) {
+      neighbours = List.of(now);
+      listener.run();
+    }
+
+    void completeFetch(String peer, long segment, byte[] bytes) {
+      pending.remove(peer + "/" + segment).complete(bytes);
+    }
+
+    void failFetch(String peer, long segment) {
+      pending.remove(peer + "/" + segment).completeExceptionally(new SegmentLoadException("absent"));
+    }
+  }
+
+  /** CDN with fetches completed by the test; counts bytes like the real CDN loader. */
+  private final class FakeCdn implements SegmentLoader {
+    final Map<Long, CompletableFuture<byte[]>> pending = new HashMap<>();
+    final List<Long> requested = new ArrayList<>();
+    boolean closed;
+
+    @Override
+    public CompletableFuture<byte[]> load(SegmentRequest request) {
+      requested.add(request.segment().id());
+      CompletableFuture<byte[]> f = new CompletableFuture<>();
+      pending.put(request.segment().id(), f);
+      return f;
+    }
+
+    List<Long> requested() {
+      return requested;
+    }
+
+    void complete(long id, byte[] bytes) {
+      stats.recordReceived(dev.hlsmesh.agent.stats.SegmentSourceKind.CDN, bytes.length);
+      pending.remove(id).complete(bytes);
+    }
+
+    void fail(long id) {
+      pending.remove(id).completeExceptionally(new SegmentLoadException("503"));
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+  }
+
+  /** Timers on the manual clock, run by the test when it advances time. */
+  private static final class Timers implements TaskScheduler {
+    private final ManualClock clock;
+    private final List<long[]> due = new ArrayList<>();
+    private final Map<Long, Runnable> tasks = new HashMap<>();
+    private long sequence;
+
+    Timers(ManualClock clock) {
+      this.clock = clock;
+    }
+
+    @Override
+    public synchronized Cancellable schedule(Runnable task, long delayMillis) {
+      long id = sequence++;
+      due.add(new long[] {clock.millis() + Math.max(0, delayMillis), id});
+      tasks.put(id, task);
+      return () -> {
+        synchronized (this) {
+          tasks.remove(id);
+        }
+      };
+    }
+
+    void advanceMillis(long millis) {
+      long target = clock.millis() + millis;
+      while (true) {
+        Runnable run;
+        synchronized (this) {
+          due.removeIf(d -> !tasks.containsKey(d[1]));
+          long[] next = due.stream().filter(d -> d[0] <= target)
+              .min(Comparator.<long[]>comparingLong(d -> d[0]).thenComparingLong(d -> d[1])).orElse(null);
+          if (next == null) {
+            break;
+          }
+          due.remove(next);
+          run = tasks.remove(next[1]);
+          if (next[0] > clock.millis()) {
+            clock.advanceMillis(next[0] - clock.millis());
+          }
+        }
+        run.run();
+      }
+      if (target > clock.millis()) {
+        clock.advanceMillis(target - clock.millis());
+      }
+    }
+  }
+}
