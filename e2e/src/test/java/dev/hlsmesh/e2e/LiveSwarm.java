@@ -1,0 +1,241 @@
+package dev.hlsmesh.e2e;
+
+import dev.hlsmesh.agent.Agent;
+import dev.hlsmesh.agent.AgentConfig;
+import dev.hlsmesh.agent.SwarmKey;
+import dev.hlsmesh.agent.delivery.CdnSegmentLoader;
+import dev.hlsmesh.agent.delivery.HlsStream;
+import dev.hlsmesh.agent.delivery.SegmentLoader;
+import dev.hlsmesh.agent.delivery.SegmentRequest;
+import dev.hlsmesh.agent.player.PlayerSettings;
+import dev.hlsmesh.agent.player.PlayerStats;
+import dev.hlsmesh.agent.player.VirtualPlayer;
+import dev.hlsmesh.agent.scheduler.HybridSegmentLoader;
+import dev.hlsmesh.agent.scheduler.SchedulerSettings;
+import dev.hlsmesh.agent.stats.AgentStats;
+import dev.hlsmesh.agent.stats.AgentStatsSnapshot;
+import dev.hlsmesh.agent.store.InMemorySegmentStore;
+import dev.hlsmesh.cdn.CdnConfig;
+import dev.hlsmesh.cdn.TaskScheduler;
+import dev.hlsmesh.cdn.fetch.CdnFetcher;
+import dev.hlsmesh.cdn.hls.MasterPlaylist;
+import dev.hlsmesh.cdn.hls.MediaPlaylist;
+import dev.hlsmesh.cdn.hls.PlaylistLoader;
+import dev.hlsmesh.cdn.hls.PlaylistParser;
+import dev.hlsmesh.cdn.hls.SwarmStreams;
+import dev.hlsmesh.testsupport.LiveHlsOrigin;
+import dev.hlsmesh.tracker.Tracker;
+import dev.hlsmesh.tracker.config.TrackerConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A whole live deployment in one process, for the end-to-end tests and the offload benchmark: a
+ * tracker on port 0, a {@link LiveHlsOrigin} on real time, and agents, each with its own
+ * {@link HybridSegmentLoader} and {@link VirtualPlayer} on the first variant. Every segment a
+ * player receives is compared with the origin's bytes.
+ *
+ * <p>Thread-safe for what the tests call.
+ */
+final class LiveSwarm implements AutoCloseable {
+  static final String VARIANT = "360p";
+
+  private final Tracker tracker;
+  private final LiveHlsOrigin origin;
+  private final CdnFetcher fetcher;
+  private final PlaylistLoader playlists;
+  private final ScheduledThreadPoolExecutor timer;
+  private final TaskScheduler timers;
+  private final HlsStream stream;
+  private final SwarmKey swarm;
+  private final List<Viewer> viewers = new CopyOnWriteArrayList<>();
+  private final List<String> mismatches = new CopyOnWriteArrayList<>();
+
+  /** One agent with its player. */
+  final class Viewer implements AutoCloseable {
+    final Agent agent;
+    final AgentStats stats;
+    final HybridSegmentLoader scheduler;
+    final AtomicLong deliveredBytes = new AtomicLong();
+    final AtomicLong deliveredSegments = new AtomicLong();
+    VirtualPlayer player;
+
+    Viewer(Agent agent, AgentStats stats, HybridSegmentLoader scheduler) {
+      this.agent = agent;
+      this.stats = stats;
+      this.scheduler = scheduler;
+    }
+
+    /** Starts the player (it follows the live playlist from now). */
+    void play() {
+      SegmentLoader checking = new SegmentLoader() {
+        @Override
+        public CompletableFuture<byte[]> load(SegmentRequest request) {
+          long msn = request.segment().mediaSequenceNumber();
+          return scheduler.load(request).whenComplete((bytes, error) -> {
+            if (bytes != null) {
+              deliveredBytes.addAndGet(bytes.length);
+              deliveredSegments.incrementAndGet();
+              if (!Arrays.equals(bytes, origin.segmentBytes(VARIANT, msn))) {
+                mismatches.add("segment " + msn + " (" + bytes.length + " bytes) differs from the origin's");
+              }
+            }
+          });
+        }
+
+        @Override
+        public void playlistLoaded(HlsStream played, MediaPlaylist playlist) {
+          scheduler.playlistLoaded(played, playlist);
+        }
+      };
+      player = VirtualPlayer.follow(stream, checking, playlists, Clock.systemUTC(), timers, PlayerSettings.defaults(),
+          stats);
+    }
+
+    PlayerStats playerStats() {
+      return player.stats();
+    }
+
+    AgentStatsSnapshot statsSnapshot() {
+      return stats.snapshot();
+    }
+
+    @Override
+    public void close() {
+      if (player != null) {
+        player.close();
+      }
+      scheduler.close();
+      agent.close();
+    }
+  }
+
+  private LiveSwarm(Tracker tracker, LiveHlsOrigin origin) throws Exception {
+    this.tracker = tracker;
+    this.origin = origin;
+    this.fetcher = CdnFetcher.create(CdnConfig.defaults());
+    this.playlists = PlaylistLoader.using(fetcher);
+    this.timer = new ScheduledThreadPoolExecutor(2, runnable -> {
+      Thread thread = new Thread(runnable, "e2e-timers");
+      thread.setDaemon(true);
+      return thread;
+    });
+    timer.setRemoveOnCancelPolicy(true);
+    this.timers = TaskScheduler.of(timer);
+    PlaylistLoader.Loaded loaded = playlists.load(origin.masterPlaylistUri()).get(30, TimeUnit.SECONDS);
+    MasterPlaylist master = PlaylistParser.parseMaster(loaded.uri(), loaded.text());
+    this.stream = HlsStream.ofVariant(master.uri(), master.variants().get(0));
+    this.swarm = SwarmKey.ofStreamSwarmId(SwarmStreams.of(master).get(0).streamSwarmId());
+  }
+
+  /** Starts the tracker and the origin. */
+  static LiveSwarm start() throws Exception {
+    Tracker tracker = Tracker.start(TrackerConfig.builder().host("127.0.0.1").port(0).build());
+    LiveHlsOrigin origin;
+    try {
+      origin = LiveHlsOrigin.start();
+    } catch (RuntimeException e) {
+      tracker.close();
+      throw e;
+    }
+    return new LiveSwarm(tracker, origin);
+  }
+
+  /**
+   * Starts an agent that joins the swarm (its player not started yet).
+   *
+   * @param minPeers below this the agent re-announces every second (a full mesh comes fast)
+   */
+  Viewer addViewer(int number, int minPeers, AgentConfig.Builder tuning, SchedulerSettings settings) {
+    AgentConfig config = tuning == null ? agentConfig(minPeers).build() : tuning.build();
+    InMemorySegmentStore store = new InMemorySegmentStore(64L << 20, Duration.ofMinutes(1), Clock.systemUTC());
+    Agent agent = Agent.start(config, store);
+    if (settings.p2pEnabled()) {
+      agent.join(swarm);
+    }
+    AgentStats stats = new AgentStats();
+    stats.connectedPeers(() -> agent.connectedPeers(swarm).size());
+    CdnSegmentLoader cdn = new CdnSegmentLoader(fetcher, stats, 10_000, 16 << 20);
+    HybridSegmentLoader scheduler = new HybridSegmentLoader(agent, swarm, store, cdn, stats, settings,
+        Clock.systemUTC(), timers, new Random(number));
+    Viewer viewer = new Viewer(agent, stats, scheduler);
+    viewers.add(viewer);
+    return viewer;
+  }
+
+  /** The agent settings the tests use, with a tracker fallback that re-announces quickly. */
+  AgentConfig.Builder agentConfig(int minPeers) {
+    return AgentConfig.builder(tracker.webSocketUri())
+        .peers(minPeers, 16)
+        .belowMinimumAnnounceMillis(1_000)
+        .trackerReconnectMillis(100, 1_000);
+  }
+
+  SwarmKey swarm() {
+    return swarm;
+  }
+
+  LiveHlsOrigin origin() {
+    return origin;
+  }
+
+  List<Viewer> viewers() {
+    return List.copyOf(viewers);
+  }
+
+  /** Segments a player received that differ from the origin's. */
+  List<String> mismatches() {
+    return List.copyOf(mismatches);
+  }
+
+  /** Segment body bytes the origin served (all variants), as counted by the origin. */
+  long originSegmentBytes() {
+    return origin.bytesServedMatching("/live/*/*.ts");
+  }
+
+  /** Segment bytes all players received. */
+  long deliveredBytes() {
+    return viewers.stream().mapToLong(v -> v.deliveredBytes.get()).sum();
+  }
+
+  /**
+   * CDN offload: the share of what the players received that did not come from the origin.
+   * Counted at the origin, and never less than the agents' own count of CDN bytes (the origin's
+   * counters may lag a moment behind the sockets).
+   */
+  double offload() {
+    long cdnBytes = Math.max(originSegmentBytes(), viewers.stream().mapToLong(v -> v.stats.snapshot().cdnBytes()).sum());
+    long delivered = deliveredBytes();
+    return delivered == 0 ? 0 : 1.0 - (double) cdnBytes / delivered;
+  }
+
+  @Override
+  public void close() {
+    List<Throwable> problems = new ArrayList<>();
+    for (Viewer viewer : viewers) {
+      try {
+        viewer.close();
+      } catch (RuntimeException e) {
+        problems.add(e);
+      }
+    }
+    timer.shutdownNow();
+    fetcher.close();
+    origin.close();
+    tracker.close();
+    if (!problems.isEmpty()) {
+      IllegalStateException failure = new IllegalStateException("closing the swarm failed");
+      problems.forEach(failure::addSuppressed);
+      throw failure;
+    }
+  }
+}
