@@ -196,11 +196,8 @@ public final class InMemorySegmentStore implements SegmentStore {
     return count;
   }
 
-  /**
-   * Evicts every segment older than the maximum age now, telling listeners.
-   *
-   * @return the number of segments evicted
-   */
+  /** Evicts every segment stored more than the maximum age ago, telling listeners. */
+  @Override
   public int evictExpired() {
     List<StoreChange> changes = new ArrayList<>();
     synchronized (lock) {

@@ -85,6 +85,15 @@ public interface SegmentStore {
    */
   int removeSwarm(SwarmKey swarm);
 
+  /**
+   * Evicts what the implementation's age bound says is too old, telling listeners. A scheduler
+   * calls this periodically so that peers hear about expiry even while nothing else touches the
+   * store.
+   *
+   * @return the number of segments evicted
+   */
+  int evictExpired();
+
   /** @return total bytes of all held segments */
   long sizeBytes();
 

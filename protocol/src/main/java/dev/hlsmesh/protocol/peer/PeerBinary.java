@@ -128,10 +128,12 @@ final class PeerBinary {
   static final class Reader {
     private final byte[] bytes;
     private final int end;
+    private final int base;
     private int position;
 
     Reader(byte[] bytes, int from, int to) {
       this.bytes = bytes;
+      this.base = from;
       this.position = from;
       this.end = to;
     }
@@ -140,14 +142,19 @@ final class PeerBinary {
       return position < end;
     }
 
+    /** Offset of the next byte from the start of the range (the command code). */
     int offset() {
-      return position;
+      return position - base;
+    }
+
+    private int rel(int absolute) {
+      return absolute - base;
     }
 
     int readUnsignedByte(String what) throws PeerProtocolException {
       if (position >= end) {
         throw new PeerProtocolException("truncated command: expected " + what
-            + " at offset " + position + " but the command ends there");
+            + " at offset " + rel(position) + " but the command ends there");
       }
       return bytes[position++] & 0xFF;
     }
@@ -155,7 +162,7 @@ final class PeerBinary {
     int peekType() throws PeerProtocolException {
       if (position >= end) {
         throw new PeerProtocolException(
-            "truncated command: expected a value at offset " + position);
+            "truncated command: expected a value at offset " + rel(position));
       }
       return (bytes[position] & 0xFF) >>> 4;
     }
@@ -165,15 +172,15 @@ final class PeerBinary {
       int start = position;
       int header = readUnsignedByte("an Int header");
       if (header >>> 4 != TYPE_INT) {
-        throw new PeerProtocolException("expected an Int at offset " + start
+        throw new PeerProtocolException("expected an Int at offset " + rel(start)
             + " but the value type is " + (header >>> 4));
       }
       int byteCount = header & 0x0F;
       if (byteCount == 0) {
-        throw new PeerProtocolException("Int at offset " + start + " has zero length");
+        throw new PeerProtocolException("Int at offset " + rel(start) + " has zero length");
       }
       if (end - position < byteCount) {
-        throw new PeerProtocolException("truncated Int at offset " + start + ": needs "
+        throw new PeerProtocolException("truncated Int at offset " + rel(start) + ": needs "
             + byteCount + " bytes, " + (end - position) + " left");
       }
       int first = bytes[position++] & 0xFF;
@@ -182,7 +189,7 @@ final class PeerBinary {
       for (int i = 1; i < byteCount; i++) {
         if (magnitude > (Long.MAX_VALUE >>> 8)) {
           throw new PeerProtocolException(
-              "Int at offset " + start + " does not fit in 63 bits");
+              "Int at offset " + rel(start) + " does not fit in 63 bits");
         }
         magnitude = magnitude << 8 | (bytes[position++] & 0xFF);
       }
@@ -194,7 +201,7 @@ final class PeerBinary {
       int start = position;
       int header = readUnsignedByte("a SimilarIntArray header");
       if (header >>> 4 != TYPE_SIMILAR_INT_ARRAY) {
-        throw new PeerProtocolException("expected a SimilarIntArray at offset " + start
+        throw new PeerProtocolException("expected a SimilarIntArray at offset " + rel(start)
             + " but the value type is " + (header >>> 4));
       }
       int groupCount = countOf(readUnsignedByte("a SimilarIntArray group count"));
@@ -206,14 +213,14 @@ final class PeerBinary {
         int entries = countOf((int) (groupHeader & 0xFF));
         if (end - position < entries) {
           throw new PeerProtocolException("truncated SimilarIntArray group at offset "
-              + groupStart + ": needs " + entries + " id bytes, "
+              + rel(groupStart) + ": needs " + entries + " id bytes, "
               + (end - position) + " left");
         }
         for (int e = 0; e < entries; e++) {
           long id = common + (bytes[position++] & 0xFF);
           if (id > PeerCommand.MAX_SAFE_INTEGER || id < -PeerCommand.MAX_SAFE_INTEGER) {
             throw new PeerProtocolException("SimilarIntArray group at offset "
-                + groupStart + " holds id " + id
+                + rel(groupStart) + " holds id " + id
                 + " outside the JavaScript safe-integer range");
           }
           ids.add(id);
@@ -230,12 +237,12 @@ final class PeerBinary {
       int start = position;
       int header = readUnsignedByte("a String header");
       if (header >>> 4 != TYPE_STRING) {
-        throw new PeerProtocolException("expected a String at offset " + start
+        throw new PeerProtocolException("expected a String at offset " + rel(start)
             + " but the value type is " + (header >>> 4));
       }
       int length = (header & 0x0F) << 8 | readUnsignedByte("a String length");
       if (end - position < length) {
-        throw new PeerProtocolException("truncated String at offset " + start + ": needs "
+        throw new PeerProtocolException("truncated String at offset " + rel(start) + ": needs "
             + length + " bytes, " + (end - position) + " left");
       }
       String value = new String(Arrays.copyOfRange(bytes, position, position + length),

@@ -51,6 +51,15 @@ class PeerCommandCodecTest {
   }
 
   @Test
+  void offsetsInMessagesCountFromTheCommandCodeWhenDecodingPartOfABuffer() {
+    byte[] padded = HEX.parseHex("ffff" + "0169030001" + "ffff");
+
+    assertThatThrownBy(() -> PeerCommandCodec.decode(padded, 2, 7))
+        .isInstanceOf(PeerProtocolException.class)
+        .hasMessage("truncated Int at offset 2: needs 3 bytes, 2 left");
+  }
+
+  @Test
   void zeroLengthIntIsRejected() {
     assertThatThrownBy(() -> PeerCommandCodec.decode(HEX.parseHex("016900720101")))
         .isInstanceOf(PeerProtocolException.class)
