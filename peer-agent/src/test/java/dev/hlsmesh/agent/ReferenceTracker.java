@@ -69,10 +69,15 @@ final class ReferenceTracker implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    process.getOutputStream().close();
-    if (!process.waitFor(5, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+  public void close() throws IOException {
+    process.getOutputStream().close(); // --exit-on-stdin-close: the server exits by itself
+    try {
+      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
     }
   }
 
