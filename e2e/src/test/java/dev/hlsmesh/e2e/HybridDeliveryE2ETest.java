@@ -75,6 +75,38 @@ class HybridDeliveryE2ETest {
   }
 
   @Test
+  void withUploadCappedToATenthOfTheBitrateTheCdnTakesOverWithoutStalls() {
+    long capBytesPerSecond = 14_000; // about 10% of the first variant's ~1.1 Mbit/s
+    swarm = startSwarm();
+    long startedNanos = System.nanoTime();
+    List<Viewer> viewers = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      viewers.add(swarm.addViewer(i, 4, swarm.agentConfig(4).maxUploadBytesPerSecond(capBytesPerSecond),
+          SchedulerSettings.defaults()));
+    }
+    awaitFullMesh(viewers);
+    viewers.forEach(Viewer::play);
+    awaitSegments(viewers, 10);
+    double elapsedSeconds = (System.nanoTime() - startedNanos) / 1e9;
+    report("upload capped");
+
+    assertThat(swarm.mismatches()).isEmpty();
+    long fromPeers = 0;
+    long uploaded = 0;
+    for (Viewer v : viewers) {
+      assertThat(v.playerStats().stalls()).as("stalls").isZero();
+      // The bucket holds at most a tenth of a second (>= 1 KiB) beyond the rate.
+      assertThat((double) v.agent.uploadedBytes()).as("bytes uploaded under the cap")
+          .isLessThanOrEqualTo(capBytesPerSecond * elapsedSeconds + 1_400);
+      fromPeers += v.statsSnapshot().peerBytes();
+      uploaded += v.agent.uploadedBytes();
+    }
+    assertThat(fromPeers).as("bytes received from peers, at most what the peers uploaded").isLessThanOrEqualTo(uploaded);
+    assertThat(swarm.originSegmentBytes()).as("the CDN carried the rest")
+        .isGreaterThanOrEqualTo(swarm.deliveredBytes() - uploaded);
+  }
+
+  @Test
   void aSingleAgentPlaysLikeACdnOnlyPlayer() {
     swarm = startSwarm();
     Viewer alone = swarm.addViewer(1, 1, null, SchedulerSettings.defaults());

@@ -6,6 +6,7 @@ import dev.hlsmesh.agent.PeerFetchException.Reason;
 import dev.hlsmesh.agent.peer.SegmentSource;
 import dev.hlsmesh.agent.peer.SessionSettings;
 import dev.hlsmesh.agent.peer.Swarm;
+import dev.hlsmesh.agent.peer.UploadBudget;
 import dev.hlsmesh.agent.store.SegmentStore;
 import dev.hlsmesh.agent.store.StoreChange;
 import dev.hlsmesh.agent.tracker.LinkFactory;
@@ -84,6 +85,7 @@ public final class Agent implements AutoCloseable {
   private final Map<SwarmKey, List<Long>> loading = new ConcurrentHashMap<>();
   private final List<Consumer<SwarmKey>> neighbourListeners = new CopyOnWriteArrayList<>();
   private final Executor callbacks = ForkJoinPool.commonPool();
+  private final UploadBudget uploadBudget;
   private boolean closed;
 
   private Agent(AgentConfig config, SegmentStore store, Random random, WebRtcRuntime.Lease lease) {
@@ -120,6 +122,7 @@ public final class Agent implements AutoCloseable {
         config.maxOffersPerAnnounce(), config.offerTimeoutMillis(), 30_000, 5_000,
         config.belowMinimumAnnounceMillis(), config.trackerReconnectBaseMillis(), config.trackerReconnectMaxMillis());
     this.tracker = new TrackerClient(trackerSettings, owner, ioGroup, links, random);
+    this.uploadBudget = UploadBudget.capped(config.maxUploadBytesPerSecond(), System::nanoTime);
     this.sessionSettings = new SessionSettings(config.noBytesTimeoutMillis(), config.maxConsecutiveTimeouts(),
         config.maxSegmentBytes(), 1 << 20, 16);
   }
@@ -199,6 +202,7 @@ public final class Agent implements AutoCloseable {
       neighbourSnapshot.put(swarm, List.of());
       ownPeerIds.put(swarm, peerId);
       state.onAnnouncement(() -> refreshNeighbours(swarm, state));
+      state.uploadBudget(uploadBudget);
       tracker.join(state);
       return peerId;
     });
@@ -246,6 +250,11 @@ public final class Agent implements AutoCloseable {
   /** Peer ids connected in a swarm now (a snapshot; empty if not joined). */
   public List<String> connectedPeers(SwarmKey swarm) {
     return connectedSnapshot.getOrDefault(swarm, List.of());
+  }
+
+  /** Segment payload bytes this agent has uploaded to peers so far, all swarms together. */
+  public long uploadedBytes() {
+    return uploadBudget.uploadedBytes();
   }
 
   /** This agent's peer id in a joined swarm; empty if not joined. */

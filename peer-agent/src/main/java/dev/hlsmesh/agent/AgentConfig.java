@@ -31,6 +31,8 @@ import java.util.List;
  * @param lowWatermarkBytes an upload blocked on the channel's buffered amount resumes at or
  *     below this
  * @param highWatermarkBytes an upload pauses when the buffered amount reaches this
+ * @param maxUploadBytesPerSecond cap on the payload bytes this agent uploads, all peers and
+ *     swarms together; 0 = uncapped (the default)
  */
 public record AgentConfig(
     URI trackerUrl,
@@ -48,7 +50,8 @@ public record AgentConfig(
     int maxConsecutiveTimeouts,
     long maxSegmentBytes,
     long lowWatermarkBytes,
-    long highWatermarkBytes) {
+    long highWatermarkBytes,
+    long maxUploadBytesPerSecond) {
 
   /** Validates every setting and reports all problems at once. */
   public AgentConfig {
@@ -76,6 +79,7 @@ public record AgentConfig(
     check(problems, "agent.maxSegmentBytes", maxSegmentBytes, 0, Integer.MAX_VALUE - 8);
     check(problems, "agent.lowWatermarkBytes", lowWatermarkBytes, 0, 8L << 20);
     check(problems, "agent.highWatermarkBytes", highWatermarkBytes, lowWatermarkBytes + 1, 8L << 20);
+    check(problems, "agent.maxUploadBytesPerSecond", maxUploadBytesPerSecond, 0, 1L << 40);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid agent configuration: " + String.join("; ", problems));
     }
@@ -110,6 +114,7 @@ public record AgentConfig(
     b.maxSegmentBytes = maxSegmentBytes;
     b.lowWatermarkBytes = lowWatermarkBytes;
     b.highWatermarkBytes = highWatermarkBytes;
+    b.maxUploadBytesPerSecond = maxUploadBytesPerSecond;
     return b;
   }
 
@@ -131,6 +136,7 @@ public record AgentConfig(
     private long maxSegmentBytes = 64L << 20;
     private long lowWatermarkBytes = 256 * 1024;
     private long highWatermarkBytes = 1024 * 1024;
+    private long maxUploadBytesPerSecond = 0;
 
     private Builder(URI trackerUrl) {
       this.trackerUrl = requireNonNull(trackerUrl, "trackerUrl");
@@ -211,12 +217,18 @@ public record AgentConfig(
       return this;
     }
 
+    /** Upload cap in payload bytes per second over all peers and swarms (default 0 = uncapped). */
+    public Builder maxUploadBytesPerSecond(long value) {
+      this.maxUploadBytesPerSecond = value;
+      return this;
+    }
+
     /** Validates and builds. */
     public AgentConfig build() {
       return new AgentConfig(trackerUrl, iceServers, minPeers, maxPeers, maxOffersPerAnnounce,
           iceGatheringTimeoutMillis, connectTimeoutMillis, offerTimeoutMillis, belowMinimumAnnounceMillis,
           trackerReconnectBaseMillis, trackerReconnectMaxMillis, noBytesTimeoutMillis, maxConsecutiveTimeouts,
-          maxSegmentBytes, lowWatermarkBytes, highWatermarkBytes);
+          maxSegmentBytes, lowWatermarkBytes, highWatermarkBytes, maxUploadBytesPerSecond);
     }
   }
 }

@@ -130,6 +130,37 @@ class AgentSwarmTest {
   }
 
   @Test
+  void cappedUploadPacesTheTransferWithoutNoBytesTimeoutsAndIsCounted() throws Exception {
+    SwarmKey swarm = SwarmKey.ofHex("3333333333333333333333333333333333333333");
+    InMemorySegmentStore seederStore = store();
+    AgentConfig capped = AgentConfig.builder(tracker.url())
+        .peers(1, 8)
+        .belowMinimumAnnounceMillis(1_000)
+        .trackerReconnectMillis(100, 1_000)
+        .maxUploadBytesPerSecond(50_000) // chunks of 5000 B every 100 ms: gaps far below the 2 s timeout
+        .build();
+    Agent seeder = Agent.start(capped, seederStore, new Random(31));
+    agents.add(seeder);
+    Agent leecher = agent(32);
+    String seederId = seeder.join(swarm);
+    leecher.join(swarm);
+    awaitConnected(leecher, swarm, seederId);
+    byte[] segment = new byte[100_000];
+    new Random(33).nextBytes(segment);
+    seederStore.put(swarm, 1, segment);
+    await().atMost(CONNECT_BOUND).until(() -> leecher.announcedSegments(swarm, seederId).contains(1L));
+
+    long started = System.nanoTime();
+    byte[] fetched = leecher.fetch(swarm, seederId, 1).get(60, TimeUnit.SECONDS);
+    long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
+    assertThat(fetched).isEqualTo(segment);
+    // The bucket starts with one 5000-byte chunk; the other 95,000 bytes take at least 1.9 s.
+    assertThat(elapsedMillis).as("transfer time under a 50 kB/s cap").isGreaterThanOrEqualTo(1_900);
+    assertThat(seeder.uploadedBytes()).isEqualTo(100_000);
+    assertThat(leecher.uploadedBytes()).isZero();
+  }
+
+  @Test
   void fiveAgentsInOneSwarmAllConnectToEachOther() {
     SwarmKey swarm = SwarmKey.ofHex("5555555555555555555555555555555555555555");
     List<String> ids = new ArrayList<>();

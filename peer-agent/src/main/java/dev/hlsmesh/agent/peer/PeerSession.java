@@ -63,6 +63,8 @@ public final class PeerSession {
   private final ScheduledExecutorService owner;
   private final Listener listener;
   private final CommandReassembler reassembler;
+  private final UploadBudget uploadBudget;
+  private boolean uploadWakeScheduled;
 
   private Set<Long> remoteStored = Set.of();
   private Set<Long> remoteLoading = Set.of();
@@ -111,6 +113,16 @@ public final class PeerSession {
    */
   public PeerSession(PeerLink link, String remotePeerId, SessionSettings settings, SegmentSource source,
       ScheduledExecutorService owner, Listener listener) {
+    this(link, remotePeerId, settings, source, owner, listener, UploadBudget.unlimited());
+  }
+
+  /**
+   * As {@link #PeerSession(PeerLink, String, SessionSettings, SegmentSource, ScheduledExecutorService, Listener)},
+   * with uploads paced by (and counted in) an agent-wide {@code uploadBudget}.
+   */
+  public PeerSession(PeerLink link, String remotePeerId, SessionSettings settings, SegmentSource source,
+      ScheduledExecutorService owner, Listener listener, UploadBudget uploadBudget) {
+    this.uploadBudget = requireNonNull(uploadBudget, "uploadBudget");
     this.link = requireNonNull(link, "link");
     this.remotePeerId = requireNonNull(remotePeerId, "remotePeerId");
     this.settings = requireNonNull(settings, "settings");
@@ -270,11 +282,32 @@ public final class PeerSession {
         sendCommand(new SegmentDataSendingCompleted(current.segmentId, current.requestId));
         return;
       }
-      int length = PeerFraming.nextPayloadChunkLength(remaining, MAX_PAYLOAD_CHUNK_BYTES);
+      int wanted = Math.min(remaining.remaining(), MAX_PAYLOAD_CHUNK_BYTES);
+      int granted = uploadBudget.grant(wanted);
+      if (granted == 0) {
+        wakeUploadIn(uploadBudget.millisUntilGranted(wanted)); // capped: resume when the bucket holds a chunk
+        return;
+      }
+      int length = PeerFraming.nextPayloadChunkLength(remaining, granted);
+      if (length == 0) {
+        wakeUploadIn(1); // a granted size that would end like a command marker: ask again for more
+        return;
+      }
       // An exact-size copy: webrtc-java would send a heap buffer's whole backing array.
       byte[] chunk = new byte[length];
       remaining.get(chunk);
       link.send(chunk);
+      uploadBudget.spend(length);
+    }
+  }
+
+  private void wakeUploadIn(long millis) {
+    if (!uploadWakeScheduled) {
+      uploadWakeScheduled = true;
+      owner.schedule(() -> {
+        uploadWakeScheduled = false;
+        pumpUpload();
+      }, Math.max(1, millis), TimeUnit.MILLISECONDS);
     }
   }
 

@@ -36,6 +36,7 @@ public final class Swarm implements SwarmMembership {
   private final Map<BinaryId, PeerSession> sessions = new LinkedHashMap<>();
   private final List<Binding> unboundOffers = new ArrayList<>();
   private Runnable announcementListener = () -> { };
+  private UploadBudget uploadBudget = UploadBudget.unlimited();
   private boolean closed;
 
   /**
@@ -135,6 +136,11 @@ public final class Swarm implements SwarmMembership {
     this.announcementListener = requireNonNull(listener, "listener");
   }
 
+  /** Sets the agent-wide upload cap that paces this swarm's uploads (default: uncapped). */
+  public void uploadBudget(UploadBudget budget) {
+    this.uploadBudget = requireNonNull(budget, "budget");
+  }
+
   /** Fetches a segment from a connected peer. */
   public CompletableFuture<byte[]> fetch(String remotePeerId, long segmentId) {
     PeerSession session = closed || !isPeerIdShaped(remotePeerId) ? null : sessions.get(BinaryId.ofAscii(remotePeerId));
@@ -229,7 +235,7 @@ public final class Swarm implements SwarmMembership {
             peersChanged.accept(Swarm.this);
           }
         }
-      });
+      }, uploadBudget);
       sessions.put(remote, session);
       session.onOpen();
       peersChanged.accept(Swarm.this);
