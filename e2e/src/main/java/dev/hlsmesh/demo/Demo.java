@@ -8,9 +8,10 @@ import dev.hlsmesh.agent.AgentConfig;
 import dev.hlsmesh.agent.SwarmKey;
 import dev.hlsmesh.agent.WebRtcUnavailableException;
 import dev.hlsmesh.agent.delivery.CdnSegmentLoader;
+import dev.hlsmesh.agent.scheduler.HybridSegmentLoader;
+import dev.hlsmesh.agent.scheduler.SchedulerSettings;
 import dev.hlsmesh.agent.delivery.HlsStream;
 import dev.hlsmesh.agent.delivery.SegmentLoader;
-import dev.hlsmesh.agent.delivery.SegmentRequest;
 import dev.hlsmesh.agent.player.PlayerSettings;
 import dev.hlsmesh.agent.player.PlayerStats;
 import dev.hlsmesh.agent.player.VirtualPlayer;
@@ -35,7 +36,7 @@ import dev.hlsmesh.tracker.Tracker;
 import dev.hlsmesh.tracker.config.TrackerConfig;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,7 +44,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -53,42 +53,15 @@ import java.util.concurrent.TimeUnit;
  * players in one process; every few seconds a table of offload, stalls and peers per agent, and
  * the URL a player can open through agent 1's local proxy. {@code --help} lists the options.
  *
- * <p>Until the hybrid scheduler exists, agents join their swarm, connect to each other and
- * announce what they hold, but load every segment from the CDN (offload 0%).
+ * <p>Each agent plays through its {@link HybridSegmentLoader}: segments come from peers where
+ * the deadline allows, from the CDN otherwise, and one elected agent per neighbourhood fetches
+ * each new live segment from the CDN for the others.
  *
  * <p>Thread: {@link #main} and {@link #run} on the caller's thread; tables print on the demo's
  * timer thread.
  */
 public final class Demo implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  /**
-   * The CDN-only loader, keeping what it loaded in the agent's store so the agent announces and
-   * serves it to peers (nothing fetches from peers until the scheduler exists).
-   */
-  private static final class StoringLoader implements SegmentLoader {
-    private final CdnSegmentLoader cdn;
-    private final SegmentStore store;
-    private final SwarmKey swarm;
-
-    StoringLoader(CdnSegmentLoader cdn, SegmentStore store, SwarmKey swarm) {
-      this.cdn = cdn;
-      this.store = store;
-      this.swarm = swarm;
-    }
-
-    @Override
-    public CompletableFuture<byte[]> load(SegmentRequest request) {
-      CompletableFuture<byte[]> load = cdn.load(request);
-      load.thenAccept(bytes -> store.put(swarm, request.segment().id(), ByteBuffer.wrap(bytes)));
-      return load;
-    }
-
-    @Override
-    public void close() {
-      cdn.close();
-    }
-  }
 
   private record Viewer(int number, Agent agent, AgentStats stats, SegmentLoader loader, VirtualPlayer player) {
   }
@@ -182,7 +155,9 @@ public final class Demo implements AutoCloseable {
       agent.join(swarm);
       AgentStats stats = new AgentStats();
       stats.connectedPeers(() -> agent.connectedPeers(swarm).size());
-      SegmentLoader loader = own(new StoringLoader(new CdnSegmentLoader(fetcher, stats, 10_000, 64 << 20), store, swarm));
+      SegmentLoader loader = own(new HybridSegmentLoader(agent, swarm, store,
+          new CdnSegmentLoader(fetcher, stats, 10_000, 64 << 20), stats, SchedulerSettings.defaults(), Clock.systemUTC(),
+          scheduler, new SecureRandom()));
       VirtualPlayer player = own(VirtualPlayer.follow(stream, loader, playlists, Clock.systemUTC(), scheduler,
           PlayerSettings.defaults(), stats));
       synchronized (this) {
@@ -197,8 +172,6 @@ public final class Demo implements AutoCloseable {
 
     out.printf(Locale.ROOT, "hlsmesh demo: %d agents, stream %s, tracker %s%n", options.agents(), playlist, trackerUri);
     out.printf(Locale.ROOT, "Play through agent 1: ffplay %s   (stats: %s)%n", proxy.playlistUri(), proxy.statsUri());
-    out.println("P2P delivery is not wired yet (the scheduler comes next): agents connect to peers and announce "
-        + "what they hold, but load every segment from the CDN.");
     timer.scheduleAtFixedRate(this::printTable, options.reportSeconds(), options.reportSeconds(), TimeUnit.SECONDS);
     if (options.durationSeconds().isPresent()) {
       // The duration counts from the start, set-up included.

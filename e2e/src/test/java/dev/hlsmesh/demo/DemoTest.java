@@ -48,7 +48,7 @@ class DemoTest {
     for (JsonNode agent : summary.get("agents")) {
       assertThat(agent.get("startupMillis").asLong()).as("agent %s played", agent.get("agent")).isNotNegative();
       assertThat(agent.get("cdnBytes").asLong()).isPositive();
-      assertThat(agent.get("peerBytes").asLong()).isZero();
+      assertThat(agent.get("peerBytes").asLong()).isNotNegative();
     }
     JsonNode total = summary.get("total");
     assertThat(total.get("cdnBytes").asLong())
