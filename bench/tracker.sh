@@ -82,6 +82,7 @@ start_hlsmesh() { # [config file]
 }
 
 start_bittorrent_tracker() {
+  rm -f "$work/bt.port" # not truncated by the redirection below before the loop may read it
   node --expose-gc interop/bittorrent-tracker-server.mjs --host 127.0.0.1 --port 0 > "$work/bt.port" 2> "$work/bt.log" &
   tracker_pid=$!
   for _ in $(seq 1 300); do
