@@ -345,6 +345,27 @@ public final class Agent implements AutoCloseable {
   }
 
   /**
+   * Gives up a {@link #fetch} of a segment from a peer: the peer is told to stop and the fetch's
+   * future fails with {@link PeerFetchException.Reason#GIVEN_UP}, whose
+   * {@link PeerFetchException#partialBytes()} holds the bytes received so far (so the caller can
+   * complete the segment elsewhere with a range request). No-op if there is no such fetch.
+   */
+  public void giveUp(SwarmKey swarm, String peerId, long segmentId) {
+    requireNonNull(swarm, "swarm");
+    requireNonNull(peerId, "peerId");
+    try {
+      owner.execute(() -> {
+        Swarm state = closed ? null : swarms.get(swarm);
+        if (state != null) {
+          state.giveUp(peerId, segmentId);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed: every fetch has failed already
+    }
+  }
+
+  /**
    * Leaves every swarm (telling the tracker), closes every connection and releases WebRTC.
    * Idempotent.
    */

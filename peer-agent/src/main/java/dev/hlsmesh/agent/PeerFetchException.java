@@ -26,10 +26,17 @@ public final class PeerFetchException extends Exception {
     /** Too many fetches are already queued on that connection. */
     BUSY,
     /** The agent or the swarm was closed. */
-    CLOSED
+    CLOSED,
+    /**
+     * The caller gave the fetch up ({@link Agent#giveUp}); {@link #partialBytes()} holds what had
+     * arrived, when the segment's size was known.
+     */
+    GIVEN_UP
   }
 
   private final Reason reason;
+  private final byte[] partialBytes;
+  private final long totalBytes;
 
   /**
    * Creates the exception.
@@ -38,12 +45,34 @@ public final class PeerFetchException extends Exception {
    * @param message a sentence for logs
    */
   public PeerFetchException(Reason reason, String message) {
+    this(reason, message, new byte[0], -1);
+  }
+
+  /**
+   * Creates the exception for a fetch given up part way.
+   *
+   * @param partialBytes the first bytes of the segment received so far (not copied)
+   * @param totalBytes the segment's size as the peer announced it, or -1 if not known
+   */
+  public PeerFetchException(Reason reason, String message, byte[] partialBytes, long totalBytes) {
     super(message, null, false, false);
     this.reason = requireNonNull(reason, "reason");
+    this.partialBytes = requireNonNull(partialBytes, "partialBytes");
+    this.totalBytes = totalBytes;
   }
 
   /** The kind of failure. */
   public Reason reason() {
     return reason;
+  }
+
+  /** The segment's first bytes received before the fetch ended; empty unless {@link Reason#GIVEN_UP}. */
+  public byte[] partialBytes() {
+    return partialBytes;
+  }
+
+  /** The segment's size as announced by the peer, or -1 if unknown. */
+  public long totalBytes() {
+    return totalBytes;
   }
 }

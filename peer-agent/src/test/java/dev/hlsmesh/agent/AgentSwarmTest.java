@@ -161,6 +161,44 @@ class AgentSwarmTest {
   }
 
   @Test
+  void givingUpAFetchHandsBackAPrefixAndLeavesTheConnectionUsable() throws Exception {
+    SwarmKey swarm = SwarmKey.ofHex("2222222222222222222222222222222222222222");
+    InMemorySegmentStore seederStore = store();
+    AgentConfig capped = AgentConfig.builder(tracker.url())
+        .peers(1, 8)
+        .belowMinimumAnnounceMillis(1_000)
+        .trackerReconnectMillis(100, 1_000)
+        .maxUploadBytesPerSecond(50_000) // 200 kB take 4 s: time to give up part way
+        .build();
+    Agent seeder = Agent.start(capped, seederStore, new Random(41));
+    agents.add(seeder);
+    Agent leecher = agent(42);
+    String seederId = seeder.join(swarm);
+    leecher.join(swarm);
+    awaitConnected(leecher, swarm, seederId);
+    byte[] big = new byte[200_000];
+    new Random(43).nextBytes(big);
+    byte[] small = {7, 7, 7};
+    seederStore.put(swarm, 1, big);
+    seederStore.put(swarm, 2, small);
+    await().atMost(CONNECT_BOUND).until(() -> leecher.announcedSegments(swarm, seederId).containsAll(List.of(1L, 2L)));
+
+    CompletableFuture<byte[]> fetch = leecher.fetch(swarm, seederId, 1);
+    await().atMost(CONNECT_BOUND).until(() -> seeder.uploadedBytes() >= 60_000);
+    leecher.giveUp(swarm, seederId, 1);
+    ExecutionException failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+        () -> fetch.get(30, TimeUnit.SECONDS));
+    PeerFetchException given = (PeerFetchException) failure.getCause();
+    assertThat(given.reason()).isEqualTo(Reason.GIVEN_UP);
+    assertThat(given.totalBytes()).isIn(-1L, 200_000L);
+    assertThat(given.partialBytes()).as("a prefix of the segment").isEqualTo(
+        java.util.Arrays.copyOf(big, given.partialBytes().length));
+    // Bytes of the cancelled upload still in flight are ignored; the next fetch works.
+    assertThat(leecher.fetch(swarm, seederId, 2).get(30, TimeUnit.SECONDS)).isEqualTo(small);
+    assertThat(leecher.connectedPeers(swarm)).containsExactly(seederId);
+  }
+
+  @Test
   void fiveAgentsInOneSwarmAllConnectToEachOther() {
     SwarmKey swarm = SwarmKey.ofHex("5555555555555555555555555555555555555555");
     List<String> ids = new ArrayList<>();

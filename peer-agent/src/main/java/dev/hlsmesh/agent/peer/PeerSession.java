@@ -185,6 +185,32 @@ public final class PeerSession {
     return next.result;
   }
 
+  /**
+   * Gives up a fetch of {@code segmentId}, running or queued: a running one is cancelled at the
+   * peer (PROTOCOL.md C.6) and fails with {@link Reason#GIVEN_UP} carrying the bytes received so
+   * far and the announced size (bytes still in flight are then ignored, as after a timeout).
+   * No-op if there is no such fetch.
+   */
+  public void giveUp(long segmentId) {
+    Download current = download;
+    if (current != null && current.segmentId == segmentId) {
+      sendCommand(new CancelSegmentRequest(current.segmentId, current.requestId));
+      stalePayloadPossible = true;
+      byte[] partial = current.receivedBytes == 0 ? new byte[0] : Arrays.copyOf(current.buffer, current.receivedBytes);
+      finish(current, new PeerFetchException(Reason.GIVEN_UP, "gave up segment " + segmentId + " from peer "
+          + remotePeerId + " after " + current.receivedBytes + " bytes", partial, current.totalBytes));
+      return;
+    }
+    for (java.util.Iterator<Download> it = queuedFetches.iterator(); it.hasNext(); ) {
+      Download queued = it.next();
+      if (queued.segmentId == segmentId) {
+        it.remove();
+        queued.result.completeExceptionally(new PeerFetchException(Reason.GIVEN_UP,
+            "gave up segment " + segmentId + " from peer " + remotePeerId + " before it was requested"));
+      }
+    }
+  }
+
   /** Link event: the link opened. */
   public void onOpen() {
     announce();

@@ -151,6 +151,14 @@ public final class Swarm implements SwarmMembership {
     return session.fetch(segmentId);
   }
 
+  /** Gives up a fetch from a connected peer (see {@link PeerSession#giveUp}); no-op if none. */
+  public void giveUp(String remotePeerId, long segmentId) {
+    PeerSession session = isPeerIdShaped(remotePeerId) ? sessions.get(BinaryId.ofAscii(remotePeerId)) : null;
+    if (session != null) {
+      session.giveUp(segmentId);
+    }
+  }
+
   /** Sends the current announcement to every connected peer (after the source changed). */
   public void announceToAll() {
     for (PeerSession session : sessions.values()) {

@@ -3,6 +3,7 @@ package dev.hlsmesh.agent.scheduler;
 import static java.util.Objects.requireNonNull;
 
 import dev.hlsmesh.agent.Agent;
+import dev.hlsmesh.agent.PeerFetchException;
 import dev.hlsmesh.agent.SwarmKey;
 import dev.hlsmesh.agent.delivery.HlsStream;
 import dev.hlsmesh.agent.delivery.SegmentLoadException;
@@ -15,6 +16,7 @@ import dev.hlsmesh.agent.scheduler.Planner.Wait;
 import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.agent.stats.SegmentSourceKind;
 import dev.hlsmesh.agent.store.SegmentStore;
+import dev.hlsmesh.cdn.ByteRange;
 import dev.hlsmesh.cdn.TaskScheduler;
 import dev.hlsmesh.cdn.hls.MediaPlaylist;
 import dev.hlsmesh.cdn.hls.Segment;
@@ -22,6 +24,7 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -55,6 +58,8 @@ import org.slf4j.LoggerFactory;
 public final class HybridSegmentLoader implements SegmentLoader {
   private static final Logger log = LoggerFactory.getLogger(HybridSegmentLoader.class);
   private static final long DEFAULT_EXPECTED_BYTES = 512 * 1024;
+  /** How long a peer given up at the safety point has to hand back its partial bytes. */
+  private static final long GIVE_UP_GRACE_MILLIS = 250;
 
   private final PeerNetwork network;
   private final SwarmKey swarm;
@@ -86,6 +91,9 @@ public final class HybridSegmentLoader implements SegmentLoader {
     SegmentRequest request;
     long deadlineMillis;
     boolean peerFetching;
+    String peerInFlight;
+    boolean givingUp;
+    long giveUpAtMillis;
     boolean cdnFetching;
     boolean settled;
     TaskScheduler.Cancellable timer;
@@ -277,6 +285,19 @@ public final class HybridSegmentLoader implements SegmentLoader {
     long now = clock.millis();
     Decision decision = decide(job, now);
     if (decision instanceof FromCdn) {
+      if (job.peerFetching) {
+        // Too late for the peer: take what it delivered so far and complete it from the CDN
+        // with a range request; if the partial bytes do not come back quickly, fetch it whole.
+        if (!job.givingUp) {
+          job.givingUp = true;
+          job.giveUpAtMillis = now;
+          network.giveUp(job.peerInFlight, job.segmentId);
+        }
+        if (now < job.giveUpAtMillis + GIVE_UP_GRACE_MILLIS) {
+          wakeAt(job, job.giveUpAtMillis + GIVE_UP_GRACE_MILLIS);
+          return;
+        }
+      }
       startCdn(job);
     } else if (decision instanceof FromPeer fromPeer) {
       if (!job.peerFetching) {
@@ -307,6 +328,8 @@ public final class HybridSegmentLoader implements SegmentLoader {
 
   private void startPeer(Job job, String peerId) {
     job.peerFetching = true;
+    job.peerInFlight = peerId;
+    job.givingUp = false;
     long startMillis = clock.millis();
     CompletableFuture<byte[]> fetch;
     try {
@@ -321,6 +344,17 @@ public final class HybridSegmentLoader implements SegmentLoader {
     boolean won;
     synchronized (this) {
       job.peerFetching = false;
+      job.peerInFlight = null;
+      job.givingUp = false;
+      Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+          ? error.getCause() : error;
+      if (cause instanceof PeerFetchException given && given.reason() == PeerFetchException.Reason.GIVEN_UP
+          && given.partialBytes().length > 0 && given.totalBytes() > given.partialBytes().length
+          && !job.settled && !job.cdnFetching && !closed) {
+        stats.recordReceived(SegmentSourceKind.PEER, given.partialBytes().length);
+        startCdnRest(job, given.partialBytes(), given.totalBytes());
+        return;
+      }
       if (error != null) {
         job.failedPeers.add(peerId);
         log.debug("segment {} from peer {} failed: {}", job.segmentId, peerId, error.toString());
@@ -356,6 +390,47 @@ public final class HybridSegmentLoader implements SegmentLoader {
       fetch = CompletableFuture.failedFuture(e);
     }
     fetch.whenComplete((bytes, error) -> onCdnDone(job, startMillis, bytes, error));
+  }
+
+  /**
+   * Completes a segment whose first bytes came from a peer with a range request for the rest
+   * (PROTOCOL.md C.6 resume semantics, on HTTP). Under the monitor.
+   */
+  private void startCdnRest(Job job, byte[] partial, long totalBytes) {
+    Segment whole = job.request.segment();
+    long base = whole.byteRange().map(ByteRange::offset).orElse(0L);
+    Segment rest = new Segment(whole.mediaSequenceNumber(), whole.id(), whole.uri(),
+        Optional.of(new ByteRange(base + partial.length, totalBytes - partial.length)), whole.durationSeconds(),
+        whole.discontinuity(), whole.discontinuitySequence(), whole.initSection(), whole.key(),
+        whole.programDateTime());
+    SegmentRequest restRequest = new SegmentRequest(job.request.stream(), job.request.playlist(), rest,
+        job.request.playbackDeadline());
+    log.debug("segment {}: {} of {} bytes from a peer, the rest by a range request", job.segmentId, partial.length,
+        totalBytes);
+    job.cdnFetching = true;
+    if (job.timer != null) {
+      job.timer.cancel();
+      job.timer = null;
+    }
+    long startMillis = clock.millis();
+    CompletableFuture<byte[]> fetch;
+    try {
+      fetch = cdn.load(restRequest);
+    } catch (RuntimeException e) {
+      fetch = CompletableFuture.failedFuture(e);
+    }
+    fetch.whenComplete((tail, error) -> {
+      if (error != null) {
+        onCdnDone(job, startMillis, null, error);
+      } else if (partial.length + (long) tail.length != totalBytes) {
+        onCdnDone(job, startMillis, null, new SegmentLoadException("segment " + job.segmentId + ": the range request"
+            + " for the last " + (totalBytes - partial.length) + " bytes answered " + tail.length));
+      } else {
+        byte[] joined = Arrays.copyOf(partial, (int) totalBytes);
+        System.arraycopy(tail, 0, joined, partial.length, tail.length);
+        onCdnDone(job, startMillis, joined, null);
+      }
+    });
   }
 
   private void onCdnDone(Job job, long startMillis, byte[] bytes, Throwable error) {

@@ -24,6 +24,9 @@ interface PeerNetwork {
   /** Fetches a whole segment from one connected peer. */
   CompletableFuture<byte[]> fetch(String peerId, long segmentId);
 
+  /** Gives up a fetch; its future then fails, with the partial bytes when there are some. */
+  void giveUp(String peerId, long segmentId);
+
   /** Replaces the ids announced as being fetched over HTTP. */
   void announceLoading(Collection<Long> segmentIds);
 
@@ -52,6 +55,11 @@ interface PeerNetwork {
       @Override
       public CompletableFuture<byte[]> fetch(String peerId, long segmentId) {
         return agent.fetch(swarm, peerId, segmentId);
+      }
+
+      @Override
+      public void giveUp(String peerId, long segmentId) {
+        agent.giveUp(swarm, peerId, segmentId);
       }
 
       @Override

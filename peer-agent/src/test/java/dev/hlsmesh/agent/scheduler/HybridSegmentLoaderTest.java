@@ -3,6 +3,7 @@ package dev.hlsmesh.agent.scheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hlsmesh.agent.Neighbour;
+import dev.hlsmesh.agent.PeerFetchException;
 import dev.hlsmesh.agent.SwarmKey;
 import dev.hlsmesh.agent.delivery.HlsStream;
 import dev.hlsmesh.agent.delivery.SegmentLoadException;
@@ -156,13 +157,52 @@ class HybridSegmentLoaderTest {
     assertThat(network.fetches).containsExactly(holder + "/" + msn);
     // Margin with no measurement yet: 2 x (512 KiB at 1 MB/s = 525 ms) + 1000 ms = 2050 ms.
     timers.advanceMillis(3_949);
+    assertThat(network.givenUp).isEmpty();
+    timers.advanceMillis(1);
+    assertThat(network.givenUp).containsExactly(holder + "/" + msn);
+    // The peer does not hand back partial bytes in time: the whole segment from the CDN.
+    timers.advanceMillis(249);
     assertThat(cdn.requested()).isEmpty();
     timers.advanceMillis(1);
     assertThat(cdn.requested()).containsExactly(msn);
+    assertThat(cdn.ranges).containsExactly("whole");
     cdn.complete(msn, new byte[] {4, 4});
     assertThat(load.get()).containsExactly(4, 4);
     network.completeFetch(holder, msn, new byte[] {4, 4}); // late: dropped, only counted as bytes received
     assertThat(stats.snapshot().peerBytes()).isEqualTo(2);
+  }
+
+  @Test
+  void aPartlyReceivedPeerTransferIsCompletedFromTheCdnWithARangeRequest() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    String holder = "-HM0100-holderholder";
+    long msn = 50;
+    network.neighbours = List.of(new Neighbour(holder, Set.of(msn), Set.of()));
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist(46, 5), msn, 6_000));
+    timers.advanceMillis(3_950);
+    assertThat(network.givenUp).containsExactly(holder + "/" + msn);
+    network.pending.remove(holder + "/" + msn).completeExceptionally(new PeerFetchException(
+        PeerFetchException.Reason.GIVEN_UP, "given up", new byte[] {1, 2}, 5));
+    assertThat(cdn.requested()).containsExactly(msn);
+    assertThat(cdn.ranges).containsExactly("2+3");
+    cdn.complete(msn, new byte[] {3, 4, 5});
+    assertThat(load.get()).containsExactly(1, 2, 3, 4, 5);
+    assertThat(stats.snapshot().peerBytes()).isEqualTo(2);
+    assertThat(store.get(SWARM, msn)).isPresent();
+  }
+
+  @Test
+  void aRangeAnswerOfTheWrongLengthFailsTheLoadInsteadOfDeliveringACorruptSegment() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    String holder = "-HM0100-holderholder";
+    network.neighbours = List.of(new Neighbour(holder, Set.of(50L), Set.of()));
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist(46, 5), 50, 6_000));
+    timers.advanceMillis(3_950);
+    network.pending.remove(holder + "/50").completeExceptionally(new PeerFetchException(
+        PeerFetchException.Reason.GIVEN_UP, "given up", new byte[] {1, 2}, 5));
+    cdn.complete(50, new byte[] {3, 4});
+    assertThat(load).isCompletedExceptionally();
+    assertThat(store.contains(SWARM, 50)).isFalse();
   }
 
   @Test
@@ -246,6 +286,7 @@ class HybridSegmentLoaderTest {
   private static final class FakeNetwork implements PeerNetwork {
     volatile List<Neighbour> neighbours = List.of();
     final List<String> fetches = new ArrayList<>();
+    final List<String> givenUp = new ArrayList<>();
     final Map<String, CompletableFuture<byte[]>> pending = new HashMap<>();
     List<Long> lastLoading;
     Runnable listener;
@@ -267,6 +308,11 @@ class HybridSegmentLoaderTest {
       CompletableFuture<byte[]> f = new CompletableFuture<>();
       pending.put(peerId + "/" + segmentId, f);
       return f;
+    }
+
+    @Override
+    public void giveUp(String peerId, long segmentId) {
+      givenUp.add(peerId + "/" + segmentId);
     }
 
     @Override
@@ -302,11 +348,13 @@ class HybridSegmentLoaderTest {
   private final class FakeCdn implements SegmentLoader {
     final Map<Long, CompletableFuture<byte[]>> pending = new HashMap<>();
     final List<Long> requested = new ArrayList<>();
+    final List<String> ranges = new ArrayList<>();
     boolean closed;
 
     @Override
     public CompletableFuture<byte[]> load(SegmentRequest request) {
       requested.add(request.segment().id());
+      ranges.add(request.segment().byteRange().map(r -> r.offset() + "+" + r.length()).orElse("whole"));
       CompletableFuture<byte[]> f = new CompletableFuture<>();
       pending.put(request.segment().id(), f);
       return f;
