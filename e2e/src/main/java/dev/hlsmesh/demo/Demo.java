@@ -328,7 +328,6 @@ public final class Demo implements AutoCloseable {
   public synchronized void close() {
     closed = true;
     done.countDown();
-    timer.shutdownNow();
     for (int i = resources.size() - 1; i >= 0; i--) {
       try {
         resources.get(i).close();
@@ -337,6 +336,8 @@ public final class Demo implements AutoCloseable {
       }
     }
     resources.clear();
+    // Last: schedulers still open while their agents close (neighbour changes) schedule on it.
+    timer.shutdownNow();
   }
 
   static Demo create(DemoOptions options, PrintStream out) {
