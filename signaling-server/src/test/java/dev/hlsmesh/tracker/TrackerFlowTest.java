@@ -199,7 +199,8 @@ class TrackerFlowTest {
     TestPeer c = peer("c");
     a.announce(SWARM, List.of());
     b.announce(SWARM, List.of());
-    c.send(new Announce(SWARM, c.peerId, AnnounceEvent.STARTED, 5, 0L, 0L, 0L, List.of(), null));
+    c.send(new Announce(SWARM, c.peerId, AnnounceEvent.STARTED, 5, 0L, 0L, 0L, List.of(), null,
+        null, null));
     assertThat(c.next(AnnounceResponse.class)).isEqualTo(AnnounceResponse.of(SWARM, 1, 2, 120));
 
     assertThat(a.announce(SWARM, AnnounceEvent.COMPLETED, List.of()))

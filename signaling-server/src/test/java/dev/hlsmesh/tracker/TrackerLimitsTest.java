@@ -94,7 +94,7 @@ class TrackerLimitsTest {
     TestPeer small = peer("small");
     // The client's own numwant lowers it further.
     small.send(new Announce(SWARM, small.peerId, AnnounceEvent.STARTED, 1, 0L, 0L, null,
-        offers(4), null));
+        offers(4), null, null, null));
     small.next(AnnounceResponse.class);
 
     int relayed = 0;

@@ -18,6 +18,10 @@ import java.util.List;
  * @param left bytes left ({@code 0} = seeder), or {@code null} (leecher)
  * @param offers the offers to relay, in order (empty when absent)
  * @param trackerId the {@code trackerid} echo, or {@code null}
+ * @param report the hlsmesh viewer report ({@code x_hlsmesh}), or {@code null} when absent,
+ *     of another version, or dropped as malformed
+ * @param reportProblem why a malformed {@code x_hlsmesh} was dropped (the announce itself stays
+ *     valid), or {@code null}; never encoded
  */
 public record Announce(
     BinaryId infoHash,
@@ -28,7 +32,9 @@ public record Announce(
     Long downloaded,
     Long left,
     List<Offer> offers,
-    String trackerId)
+    String trackerId,
+    ViewerReport report,
+    String reportProblem)
     implements ClientMessage {
 
   public Announce {
@@ -47,6 +53,10 @@ public record Announce(
     if (left != null && left < 0) {
       throw new IllegalArgumentException("left: " + left + " (expected: >= 0)");
     }
+    if (report != null && reportProblem != null) {
+      throw new IllegalArgumentException("a dropped report (" + reportProblem
+          + ") cannot come with a report");
+    }
   }
 
   /**
@@ -56,7 +66,22 @@ public record Announce(
   public static Announce of(
       BinaryId infoHash, BinaryId peerId, AnnounceEvent event, List<Offer> offers) {
     return new Announce(infoHash, peerId, event, offers.isEmpty() ? 50 : offers.size(),
-        0L, 0L, null, offers, null);
+        0L, 0L, null, offers, null, null, null);
+  }
+
+  /**
+   * A report-only announce (docs/protocol.md, "Viewer reports"): no event, {@code numwant} 0, no
+   * offers; a tracker treats it as a periodic update that asks for nothing.
+   */
+  public static Announce reportOnly(BinaryId infoHash, BinaryId peerId, ViewerReport report) {
+    requireNonNull(report, "report");
+    return new Announce(infoHash, peerId, null, 0, 0L, 0L, null, List.of(), null, report, null);
+  }
+
+  /** This announce carrying {@code report} (or none, for {@code null}) instead. */
+  public Announce withReport(ViewerReport report) {
+    return new Announce(infoHash, peerId, event, numwant, uploaded, downloaded, left, offers,
+        trackerId, report, null);
   }
 
   /** True when the peer has the whole content ({@code left == 0}). */

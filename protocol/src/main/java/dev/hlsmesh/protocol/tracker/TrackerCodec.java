@@ -31,7 +31,10 @@ import java.util.Map;
  *
  * <p>Decoding is strict on the fields it knows (types, ranges, 20-character ids with characters
  * U+0000..U+00FF, enumerated values) and rejects duplicate keys; unknown fields are ignored,
- * deliberately, as both reference trackers do, so that newer clients keep working. Every problem
+ * deliberately, as both reference trackers do, so that newer clients keep working. The
+ * hlsmesh viewer report ({@code x_hlsmesh}, see {@link ViewerReport}) is the one field whose
+ * problems never fail a message: a malformed report is dropped and the reason kept in
+ * {@link Announce#reportProblem()}; a report of another version is ignored. Every problem
  * is reported as a {@link TrackerProtocolException} whose message says which field is wrong and
  * what was expected; decoding never throws anything else.
  *
@@ -65,10 +68,23 @@ public final class TrackerCodec {
   private static final int FAILURE = 19;
   private static final int FILES = 20;
   private static final int FLAGS = 21;
-  private static final int FIELD_COUNT = 22;
+  private static final int X_HLSMESH = 22;
+  private static final int FIELD_COUNT = 23;
+
+  /** The hlsmesh viewer-report extension of an announce (docs/protocol.md). */
+  static final String REPORT_FIELD = "x_hlsmesh";
+  // The report's keys, in the order they are written.
+  private static final String[] REPORT_KEYS = {"v", "cdn", "p2p", "up", "stalls", "stall_ms",
+      "peers"};
 
   /** Marks a JSON {@code null} (distinct from an absent key, which is Java {@code null}). */
   private static final Object JSON_NULL = new Object();
+
+  /** Marks a viewer report of another version than {@link ViewerReport#VERSION}: ignored. */
+  private static final Object OTHER_REPORT_VERSION = new Object();
+
+  /** A viewer report that was dropped, and why. */
+  private record DroppedReport(String problem) {}
 
   private static final int MAX_QUOTED_VALUE_CHARS = 40;
 
@@ -136,6 +152,8 @@ public final class TrackerCodec {
         JsonToken token = p.nextToken();
         if (index < 0) {
           p.skipChildren();
+        } else if (index == X_HLSMESH) {
+          fields[index] = readReport(p, token);
         } else {
           fields[index] = readValue(p, token);
         }
@@ -191,6 +209,7 @@ public final class TrackerCodec {
       case "failure reason": return FAILURE;
       case "files": return FILES;
       case "flags": return FLAGS;
+      case REPORT_FIELD: return X_HLSMESH;
       default: return -1;
     }
   }
@@ -229,6 +248,73 @@ public final class TrackerCodec {
       default:
         throw new IllegalStateException("unexpected token " + token);
     }
+  }
+
+  /**
+   * Reads the value of {@code x_hlsmesh}: a {@link ViewerReport}, {@link #OTHER_REPORT_VERSION},
+   * {@link #JSON_NULL} or a {@link DroppedReport}. A malformed report must not fail its
+   * announce; the message must still be valid JSON without duplicate keys, like any other.
+   */
+  private static Object readReport(JsonParser p, JsonToken token) throws IOException {
+    if (token == JsonToken.VALUE_NULL) {
+      return JSON_NULL;
+    }
+    if (token != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return new DroppedReport("invalid `" + REPORT_FIELD + "`: expected an object, got "
+          + describeToken(token));
+    }
+    Object[] values = new Object[REPORT_KEYS.length];
+    String name;
+    while ((name = p.nextFieldName()) != null) {
+      JsonToken valueToken = p.nextToken();
+      int key = reportKey(name);
+      if (key < 0) {
+        p.skipChildren();
+        continue;
+      }
+      values[key] = readValue(p, valueToken);
+    }
+    Object version = values[0];
+    if (version == null) {
+      return new DroppedReport("missing `" + REPORT_FIELD + ".v`");
+    }
+    if (version instanceof Integer || version instanceof Long || version instanceof BigInteger) {
+      if (!(version instanceof Integer v && v == ViewerReport.VERSION)) {
+        return OTHER_REPORT_VERSION;
+      }
+    } else {
+      return new DroppedReport("invalid `" + REPORT_FIELD + ".v`: expected an integer, got "
+          + describe(version));
+    }
+    long[] numbers = new long[REPORT_KEYS.length];
+    for (int i = 1; i < REPORT_KEYS.length; i++) {
+      String path = REPORT_FIELD + "." + REPORT_KEYS[i];
+      if (values[i] == null) {
+        return new DroppedReport("missing `" + path + "`");
+      }
+      try {
+        Long value = optionalInteger(path, values[i], ViewerReport.MAX_VALUE, null, null);
+        if (value == null) {
+          return new DroppedReport("invalid `" + path + "`: expected an integer 0.."
+              + ViewerReport.MAX_VALUE + ", got null");
+        }
+        numbers[i] = value;
+      } catch (TrackerProtocolException e) {
+        return new DroppedReport(e.getMessage());
+      }
+    }
+    return new ViewerReport(numbers[1], numbers[2], numbers[3], numbers[4], numbers[5],
+        numbers[6]);
+  }
+
+  private static int reportKey(String name) {
+    for (int i = 0; i < REPORT_KEYS.length; i++) {
+      if (REPORT_KEYS[i].equals(name)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private ClientMessage toClientMessage(Object[] f) throws TrackerProtocolException {
@@ -285,9 +371,11 @@ public final class TrackerCodec {
       }
       offers = List.of(parsed);
     }
+    Object rawReport = f[X_HLSMESH];
     return new Announce(infoHash, peerId, event,
         numwant == null ? null : numwant.intValue(), uploaded, downloaded, left, offers,
-        trackerId);
+        trackerId, rawReport instanceof ViewerReport report ? report : null,
+        rawReport instanceof DroppedReport dropped ? dropped.problem() : null);
   }
 
   private static Offer toOffer(int index, Object raw, TrackerAction action, BinaryId infoHash)
@@ -656,6 +744,9 @@ public final class TrackerCodec {
         g.writeEndArray();
       }
       writeOptionalString(g, "trackerid", m.trackerId());
+      if (m.report() != null) {
+        writeReport(g, m.report());
+      }
     } else if (message instanceof AnswerAnnounce m) {
       g.writeStringField("action", "announce");
       writeId(g, "info_hash", m.infoHash());
@@ -721,6 +812,18 @@ public final class TrackerCodec {
     } else {
       throw new IllegalArgumentException("unknown message type " + message.getClass());
     }
+    g.writeEndObject();
+  }
+
+  private static void writeReport(JsonGenerator g, ViewerReport r) throws IOException {
+    g.writeObjectFieldStart(REPORT_FIELD);
+    g.writeNumberField(REPORT_KEYS[0], ViewerReport.VERSION);
+    g.writeNumberField(REPORT_KEYS[1], r.cdnBytes());
+    g.writeNumberField(REPORT_KEYS[2], r.p2pBytes());
+    g.writeNumberField(REPORT_KEYS[3], r.uploadedBytes());
+    g.writeNumberField(REPORT_KEYS[4], r.stalls());
+    g.writeNumberField(REPORT_KEYS[5], r.stallMillis());
+    g.writeNumberField(REPORT_KEYS[6], r.peers());
     g.writeEndObject();
   }
 

@@ -125,11 +125,82 @@ class TrackerCodecPropertyTest {
         random.nextBoolean() ? null : events[random.nextInt(events.length)],
         random.nextBoolean() ? null : random.nextInt(Integer.MAX_VALUE),
         random.nextBoolean() ? null : random.nextLong() & Long.MAX_VALUE, 0L,
-        random.nextBoolean() ? null : 0L, offers, random.nextBoolean() ? null : sdp);
+        random.nextBoolean() ? null : 0L, offers, random.nextBoolean() ? null : sdp,
+        random.nextBoolean() ? null : randomReport(random), null);
 
     assertThat(codec.decodeClient(codec.encode(announce))).isEqualTo(announce);
     byte[] utf8 = codec.encodeToUtf8(announce);
     assertThat(codec.decodeClient(utf8, 0, utf8.length)).isEqualTo(announce);
+  }
+
+  private static ViewerReport randomReport(Random random) {
+    long[] v = new long[6];
+    for (int i = 0; i < v.length; i++) {
+      // Small values, the edges, and anything in between.
+      switch (random.nextInt(4)) {
+        case 0 -> v[i] = 0;
+        case 1 -> v[i] = ViewerReport.MAX_VALUE;
+        case 2 -> v[i] = random.nextInt(1000);
+        default -> v[i] = (random.nextLong() & Long.MAX_VALUE) % (ViewerReport.MAX_VALUE + 1);
+      }
+    }
+    return new ViewerReport(v[0], v[1], v[2], v[3], v[4], v[5]);
+  }
+
+  @Property(tries = 300)
+  void reportOnlyAnnounceRoundTripsAndKeepsItsAnnounceShape(@ForAll long seed) throws Exception {
+    Random random = new Random(seed);
+    Announce announce = Announce.reportOnly(BinaryId.random(random), BinaryId.random(random),
+        randomReport(random));
+
+    Announce decoded = (Announce) codec.decodeClient(codec.encode(announce));
+
+    assertThat(decoded).isEqualTo(announce);
+    assertThat(decoded.event()).isNull();
+    assertThat(decoded.numwant()).isZero();
+    assertThat(decoded.offers()).isEmpty();
+  }
+
+  /**
+   * Whatever sits in {@code x_hlsmesh}, a well-formed announce still decodes: the report is
+   * either read back exactly, ignored, or dropped with a reason.
+   */
+  @Property(tries = 1500)
+  void anyReportValueLeavesTheAnnounceValid(@ForAll("reportValues") String reportJson)
+      throws Exception {
+    String json = "{\"action\":\"announce\",\"info_hash\":\"D2L6qLdcAO0vh07WoiT4\","
+        + "\"peer_id\":\"-PM0203-zw9unGhwyu7J\",\"numwant\":0,\"x_hlsmesh\":" + reportJson + "}";
+
+    Announce announce = (Announce) codec.decodeClient(json);
+
+    assertThat(announce.infoHash()).isEqualTo(BinaryId.ofAscii("D2L6qLdcAO0vh07WoiT4"));
+    if (announce.report() != null) {
+      assertThat(announce.reportProblem()).isNull();
+      assertThat(codec.decodeClient(codec.encode(announce))).isEqualTo(announce);
+    }
+    if (announce.reportProblem() != null) {
+      assertThat(announce.reportProblem()).matches("(missing|invalid) `x_hlsmesh.*");
+    }
+  }
+
+  @Provide
+  Arbitrary<String> reportValues() {
+    Arbitrary<String> keys = Arbitraries.of("v", "cdn", "p2p", "up", "stalls", "stall_ms",
+        "peers", "x", "V");
+    Arbitrary<String> scalars = Arbitraries.of("0", "1", "2", "-1", "1.5", "1e3", "null", "true",
+        "\"1\"", "[]", "{}", "{\"v\":1,\"w\":2}", "[{\"a\":1,\"b\":1}]", "9007199254740991",
+        "9007199254740992", "99999999999999999999999", "123456");
+    Arbitrary<String> members =
+        Combinators.combine(keys, scalars).as((k, v) -> "\"" + k + "\":" + v);
+    // Distinct keys: a duplicate key makes any message invalid JSON, report or not.
+    Arbitrary<String> objects = members.list().ofMaxSize(10)
+        .uniqueElements(m -> m.substring(0, m.indexOf(':')))
+        .map(m -> "{" + String.join(",", m) + "}");
+    Arbitrary<String> complete = Arbitraries.longs().between(0, ViewerReport.MAX_VALUE).list()
+        .ofSize(6).map(v -> "{\"v\":1,\"cdn\":" + v.get(0) + ",\"p2p\":" + v.get(1)
+            + ",\"up\":" + v.get(2) + ",\"stalls\":" + v.get(3) + ",\"stall_ms\":" + v.get(4)
+            + ",\"peers\":" + v.get(5) + "}");
+    return Arbitraries.oneOf(objects, complete, scalars);
   }
 
   @Property(tries = 300)

@@ -336,7 +336,163 @@ class TrackerCodecTest {
         + "\"offers\":[{\"offer\":{\"type\":\"offer\",\"sdp\":\"v=0\",\"extra\":1},"
         + "\"offer_id\":\"AAAAAAAAAAAAAAAAAAAA\",\"extra\":null}],\"event\":null}");
     assertThat(message).isEqualTo(new Announce(INFO_HASH, PEER_A, null, null, null, null, null,
-        List.of(new Offer(BinaryId.ofAscii("AAAAAAAAAAAAAAAAAAAA"), "v=0")), null));
+        List.of(new Offer(BinaryId.ofAscii("AAAAAAAAAAAAAAAAAAAA"), "v=0")), null, null, null));
+  }
+
+  // ----- the hlsmesh viewer report (x_hlsmesh)
+
+  private static final String REPORT_ONLY_ANNOUNCE = "{\"numwant\":0,\"uploaded\":0,"
+      + "\"downloaded\":0,\"action\":\"announce\",\"info_hash\":\"D2L6qLdcAO0vh07WoiT4\","
+      + "\"peer_id\":\"-PM0203-zw9unGhwyu7J\",\"x_hlsmesh\":{\"v\":1,\"cdn\":1048576,"
+      + "\"p2p\":3145728,\"up\":2097152,\"stalls\":2,\"stall_ms\":1350,\"peers\":4}}";
+
+  @Test
+  void reportOnlyAnnounceEncodesToTheDocumentedBytes() throws Exception {
+    Announce announce = Announce.reportOnly(INFO_HASH, PEER_A,
+        new ViewerReport(1_048_576, 3_145_728, 2_097_152, 2, 1350, 4));
+
+    assertThat(codec.encode(announce)).isEqualTo(REPORT_ONLY_ANNOUNCE);
+    assertThat(new String(codec.encodeToUtf8(announce), StandardCharsets.UTF_8))
+        .isEqualTo(REPORT_ONLY_ANNOUNCE);
+    assertThat(codec.decodeClient(REPORT_ONLY_ANNOUNCE)).isEqualTo(announce);
+    assertThat(announce.report().offload()).isEqualTo(0.75);
+  }
+
+  @Test
+  void reportGoesAfterTheStandardFieldsOfAStartedAnnounce() throws Exception {
+    JsonNode sample = sample("clientAnnounceStartedWithOffers");
+    Announce started = (Announce) codec.decodeClient(sample.get("text").asText());
+    ViewerReport report = new ViewerReport(0, 0, 0, 0, 0, 0);
+
+    String encoded = codec.encode(started.withReport(report));
+
+    assertThat(encoded).endsWith(",\"x_hlsmesh\":{\"v\":1,\"cdn\":0,\"p2p\":0,\"up\":0,"
+        + "\"stalls\":0,\"stall_ms\":0,\"peers\":0}}");
+    JsonNode tree = tree(encoded);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) tree).remove("x_hlsmesh");
+    assertThat(tree).isEqualTo(sample.get("json"));
+    assertThat(codec.decodeClient(encoded)).isEqualTo(started.withReport(report));
+  }
+
+  @Test
+  void reportAtTheLargestExactJavaScriptIntegerDecodes() throws Exception {
+    long max = 9_007_199_254_740_991L;
+    Announce announce = (Announce) codec.decodeClient(withReport("{\"peers\":" + max
+        + ",\"stall_ms\":" + max + ",\"stalls\":" + max + ",\"up\":" + max + ",\"p2p\":"
+        + max + ",\"cdn\":" + max + ",\"v\":1}"));
+
+    assertThat(announce.report()).isEqualTo(new ViewerReport(max, max, max, max, max, max));
+    assertThat(announce.reportProblem()).isNull();
+  }
+
+  @Test
+  void unknownKeysInsideTheReportAreIgnored() throws Exception {
+    Announce announce = (Announce) codec.decodeClient(withReport("{\"v\":1,\"cdn\":1,"
+        + "\"future\":{\"deep\":[1,{\"x\":1,\"y\":2}]},\"p2p\":2,\"up\":3,\"stalls\":4,"
+        + "\"stall_ms\":5,\"peers\":6,\"also\":null}"));
+
+    assertThat(announce.report()).isEqualTo(new ViewerReport(1, 2, 3, 4, 5, 6));
+  }
+
+  @Test
+  void reportOfAnotherVersionIsIgnoredWithoutAProblem() throws Exception {
+    for (String v : List.of("0", "2", "99999999999999999999999")) {
+      Announce announce = (Announce) codec.decodeClient(withReport("{\"v\":" + v + ",\"cdn\":\"new\"}"));
+      assertThat(announce.report()).as("v=%s", v).isNull();
+      assertThat(announce.reportProblem()).as("v=%s", v).isNull();
+    }
+  }
+
+  @Test
+  void nullReportIsAbsent() throws Exception {
+    Announce announce = (Announce) codec.decodeClient(withReport("null"));
+    assertThat(announce.report()).isNull();
+    assertThat(announce.reportProblem()).isNull();
+  }
+
+  static Stream<Arguments> malformedReports() {
+    String rest = ",\"p2p\":2,\"up\":3,\"stalls\":4,\"stall_ms\":5,\"peers\":6}";
+    return Stream.of(
+        Arguments.of("[1]", "invalid `x_hlsmesh`: expected an object, got an array"),
+        Arguments.of("\"v1\"", "invalid `x_hlsmesh`: expected an object, got a string"),
+        Arguments.of("7", "invalid `x_hlsmesh`: expected an object, got a number"),
+        Arguments.of("{}", "missing `x_hlsmesh.v`"),
+        Arguments.of("{\"cdn\":1" + rest, "missing `x_hlsmesh.v`"),
+        Arguments.of("{\"v\":\"1\",\"cdn\":1" + rest,
+            "invalid `x_hlsmesh.v`: expected an integer, got a string"),
+        Arguments.of("{\"v\":1.0,\"cdn\":1" + rest,
+            "invalid `x_hlsmesh.v`: expected an integer, got a fractional number"),
+        Arguments.of("{\"v\":1" + rest, "missing `x_hlsmesh.cdn`"),
+        Arguments.of("{\"v\":1,\"cdn\":-1" + rest,
+            "invalid `x_hlsmesh.cdn`: expected an integer 0..9007199254740991, got -1"),
+        Arguments.of("{\"v\":1,\"cdn\":9007199254740992" + rest,
+            "invalid `x_hlsmesh.cdn`: expected an integer 0..9007199254740991, got 9007199254740992"),
+        Arguments.of("{\"v\":1,\"cdn\":1e3" + rest,
+            "invalid `x_hlsmesh.cdn`: expected an integer 0..9007199254740991, got 1E+3"),
+        Arguments.of("{\"v\":1,\"cdn\":null" + rest,
+            "invalid `x_hlsmesh.cdn`: expected an integer 0..9007199254740991, got null"),
+        Arguments.of("{\"v\":1,\"cdn\":{\"b\":1}" + rest,
+            "invalid `x_hlsmesh.cdn`: expected an integer 0..9007199254740991, got an object"),
+        Arguments.of("{\"v\":1,\"cdn\":1,\"p2p\":2,\"up\":3,\"stalls\":4,\"stall_ms\":5}",
+            "missing `x_hlsmesh.peers`"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("malformedReports")
+  void malformedReportIsDroppedWithAReasonAndTheAnnounceStillDecodes(String report, String problem)
+      throws Exception {
+    for (ClientMessage message : List.of(codec.decodeClient(withReport(report)),
+        codec.decodeClient(withReport(report).getBytes(StandardCharsets.UTF_8), 0,
+            withReport(report).getBytes(StandardCharsets.UTF_8).length))) {
+      Announce announce = (Announce) message;
+      assertThat(announce.report()).isNull();
+      assertThat(announce.reportProblem()).isEqualTo(problem);
+      assertThat(announce.infoHash()).isEqualTo(INFO_HASH);
+      assertThat(announce.peerId()).isEqualTo(PEER_A);
+      assertThat(announce.numwant()).isZero();
+    }
+  }
+
+  @Test
+  void duplicateKeysAreInvalidJsonInsideTheReportToo() {
+    // Like any message, one with a report must be JSON without duplicate keys.
+    assertThatThrownBy(() -> codec.decodeClient(withReport("{\"v\":1,\"v\":1}")))
+        .isInstanceOf(TrackerProtocolException.class)
+        .hasMessageStartingWith("invalid JSON: Duplicate field 'v'");
+    String twoReports = "{\"action\":\"announce\",\"x_hlsmesh\":null,\"x_hlsmesh\":null}";
+    assertThatThrownBy(() -> codec.decodeClient(twoReports))
+        .isInstanceOf(TrackerProtocolException.class)
+        .hasMessageStartingWith("invalid JSON: Duplicate field 'x_hlsmesh'");
+    String nestedAfter = "{\"action\":\"announce\",\"x_hlsmesh\":{},\"x\":{\"a\":1,\"a\":1}}";
+    assertThatThrownBy(() -> codec.decodeClient(nestedAfter))
+        .isInstanceOf(TrackerProtocolException.class)
+        .hasMessageStartingWith("invalid JSON: Duplicate field 'a'");
+  }
+
+  @Test
+  void reportOnAnAnswerIsIgnored() throws Exception {
+    String answer = sample("clientAnswer").get("text").asText();
+    String withReport = answer.substring(0, answer.length() - 1)
+        + ",\"x_hlsmesh\":{\"v\":1,\"cdn\":-5}}";
+    assertThat(codec.decodeClient(withReport)).isEqualTo(codec.decodeClient(answer));
+  }
+
+  @Test
+  void announceRejectsAReportTogetherWithAProblem() {
+    ViewerReport report = new ViewerReport(0, 0, 0, 0, 0, 0);
+    assertThatThrownBy(() -> new Announce(INFO_HASH, PEER_A, null, 0, 0L, 0L, null, List.of(),
+        null, report, "missing `x_hlsmesh.v`"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new ViewerReport(0, ViewerReport.MAX_VALUE + 1, 0, 0, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("p2pBytes: 9007199254740992 (expected: 0..9007199254740991)");
+    assertThatThrownBy(() -> new ViewerReport(0, 0, 0, -1, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private static String withReport(String report) {
+    return "{\"action\":\"announce\",\"info_hash\":\"D2L6qLdcAO0vh07WoiT4\","
+        + "\"peer_id\":\"-PM0203-zw9unGhwyu7J\",\"numwant\":0,\"x_hlsmesh\":" + report + "}";
   }
 
   @Test

@@ -92,6 +92,11 @@ public final class SignalingSession {
 
   private void announce(Announce a, long now) {
     context.stats().message(MessageType.ANNOUNCE);
+    if (a.reportProblem() != null) {
+      // The announce itself is fine: only the viewer report is dropped.
+      context.stats().rejected(Rejection.INVALID_REPORT);
+      context.warnings().warn("dropped viewer report", remote, a.reportProblem());
+    }
     BinaryId infoHash = a.infoHash();
     if (a.offers().size() > config.maxOffersPerAnnounce()) {
       reject(Rejection.TOO_MANY_OFFERS, TrackerAction.ANNOUNCE, infoHash, "too many offers: "

@@ -33,6 +33,8 @@ public final class TrackerStats {
   /** Why input or a connection was refused. */
   public enum Rejection {
     INVALID_MESSAGE("invalid_message"),
+    /** An announce's {@code x_hlsmesh} viewer report was malformed and dropped. */
+    INVALID_REPORT("invalid_report"),
     TOO_MANY_OFFERS("too_many_offers"),
     PEER_ID_CONFLICT("peer_id_conflict"),
     TOO_MANY_SWARMS("too_many_swarms"),
