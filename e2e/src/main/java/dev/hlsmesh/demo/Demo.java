@@ -153,8 +153,7 @@ public final class Demo implements AutoCloseable {
       SegmentStore store = new InMemorySegmentStore(64L << 20, Duration.ofMinutes(1), Clock.systemUTC());
       Agent agent = own(Agent.start(agentConfig, store));
       agent.join(swarm);
-      AgentStats stats = new AgentStats();
-      stats.connectedPeers(() -> agent.connectedPeers(swarm).size());
+      AgentStats stats = agent.stats(); // the agent records its uploads and peer count there
       SegmentLoader loader = own(new HybridSegmentLoader(agent, swarm, store,
           new CdnSegmentLoader(fetcher, stats, 10_000, 64 << 20), stats, SchedulerSettings.defaults(), Clock.systemUTC(),
           scheduler, new SecureRandom()));
@@ -224,21 +223,24 @@ public final class Demo implements AutoCloseable {
   private synchronized void printTable() {
     StringBuilder table = new StringBuilder();
     long elapsed = (System.currentTimeMillis() - startedAtMillis) / 1000;
-    table.append(String.format(Locale.ROOT, "%n[%4d s] %-6s %5s %10s %10s %8s %7s %8s %9s %9s%n", elapsed, "agent",
-        "peers", "cdn MiB", "peer MiB", "offload", "stalls", "stall s", "startup s", "latency s"));
+    table.append(String.format(Locale.ROOT, "%n[%4d s] %-6s %5s %10s %10s %10s %8s %7s %8s %9s %9s%n", elapsed, "agent",
+        "peers", "cdn MiB", "peer MiB", "up MiB", "offload", "stalls", "stall s", "startup s", "latency s"));
     long cdn = 0;
     long peer = 0;
+    long uploaded = 0;
     for (Viewer v : viewers) {
       AgentStatsSnapshot s = v.stats().snapshot();
       PlayerStats p = v.player().stats();
       cdn += s.cdnBytes();
       peer += s.peerBytes();
-      table.append(String.format(Locale.ROOT, "         %-6d %5d %10.2f %10.2f %7.1f%% %7d %8.1f %9s %9s%n", v.number(),
-          s.connectedPeers(), mib(s.cdnBytes()), mib(s.peerBytes()), s.offloadRatio() * 100, p.stalls(),
+      uploaded += s.uploadedBytes();
+      table.append(String.format(Locale.ROOT, "         %-6d %5d %10.2f %10.2f %10.2f %7.1f%% %7d %8.1f %9s %9s%n",
+          v.number(), s.connectedPeers(), mib(s.cdnBytes()), mib(s.peerBytes()), mib(s.uploadedBytes()),
+          s.offloadRatio() * 100, p.stalls(),
           p.stallMillis() / 1000.0, seconds(p.startupMillis()), seconds(p.liveLatencyMillis())));
     }
-    table.append(String.format(Locale.ROOT, "         %-6s %5s %10.2f %10.2f %7.1f%%", "total", "", mib(cdn), mib(peer),
-        offload(cdn, peer) * 100));
+    table.append(String.format(Locale.ROOT, "         %-6s %5s %10.2f %10.2f %10.2f %7.1f%%", "total", "", mib(cdn),
+        mib(peer), mib(uploaded), offload(cdn, peer) * 100));
     if (origin != null) {
       table.append(String.format(Locale.ROOT, "   (origin served %.2f MiB of segments)",
           mib(origin.bytesServedMatching("/live/*/*.ts"))));

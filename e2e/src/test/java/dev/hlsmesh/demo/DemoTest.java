@@ -42,7 +42,7 @@ class DemoTest {
 
     assertThat(lines.get(0)).startsWith("hlsmesh demo: 2 agents, stream http://127.0.0.1:");
     assertThat(lines.get(1)).matches("Play through agent 1: ffplay http://127\\.0\\.0\\.1:\\d+/playlist\\.m3u8 .*");
-    assertThat(output).contains("agent  peers    cdn MiB");
+    assertThat(output).contains("agent  peers    cdn MiB   peer MiB     up MiB");
     JsonNode summary = new ObjectMapper().readTree(lines.get(lines.size() - 1));
     assertThat(summary.get("agents")).hasSize(2);
     for (JsonNode agent : summary.get("agents")) {
@@ -53,6 +53,8 @@ class DemoTest {
     JsonNode total = summary.get("total");
     assertThat(total.get("cdnBytes").asLong())
         .isEqualTo(summary.get("agents").get(0).get("cdnBytes").asLong() + summary.get("agents").get(1).get("cdnBytes").asLong());
+    // Every byte one agent received from a peer was uploaded by the other (uploads may count resent bytes).
+    assertThat(total.get("uploadedBytes").asLong()).isGreaterThanOrEqualTo(total.get("peerBytes").asLong());
     assertThat(total.get("originSegmentBytes").asLong()).as("counted at the origin")
         .isGreaterThanOrEqualTo(total.get("cdnBytes").asLong());
   }

@@ -7,6 +7,8 @@ import dev.hlsmesh.agent.peer.SegmentSource;
 import dev.hlsmesh.agent.peer.SessionSettings;
 import dev.hlsmesh.agent.peer.Swarm;
 import dev.hlsmesh.agent.peer.UploadBudget;
+import dev.hlsmesh.agent.stats.AgentEventListener;
+import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.agent.store.SegmentStore;
 import dev.hlsmesh.agent.store.StoreChange;
 import dev.hlsmesh.agent.tracker.LinkFactory;
@@ -86,6 +88,7 @@ public final class Agent implements AutoCloseable {
   private final List<Consumer<SwarmKey>> neighbourListeners = new CopyOnWriteArrayList<>();
   private final Executor callbacks = ForkJoinPool.commonPool();
   private final UploadBudget uploadBudget;
+  private final AgentStats stats = new AgentStats();
   private boolean closed;
 
   private Agent(AgentConfig config, SegmentStore store, Random random, WebRtcRuntime.Lease lease) {
@@ -122,7 +125,8 @@ public final class Agent implements AutoCloseable {
         config.maxOffersPerAnnounce(), config.offerTimeoutMillis(), 30_000, 5_000,
         config.belowMinimumAnnounceMillis(), config.trackerReconnectBaseMillis(), config.trackerReconnectMaxMillis());
     this.tracker = new TrackerClient(trackerSettings, owner, ioGroup, links, random);
-    this.uploadBudget = UploadBudget.capped(config.maxUploadBytesPerSecond(), System::nanoTime);
+    this.uploadBudget = UploadBudget.capped(config.maxUploadBytesPerSecond(), System::nanoTime, stats::recordUploaded);
+    stats.connectedPeers(() -> connectedSnapshot.values().stream().mapToInt(List::size).sum());
     this.sessionSettings = new SessionSettings(config.noBytesTimeoutMillis(), config.maxConsecutiveTimeouts(),
         config.maxSegmentBytes(), 1 << 20, 16);
   }
@@ -238,6 +242,7 @@ public final class Agent implements AutoCloseable {
       if (state != null) {
         tracker.leave(swarm.id());
         state.close();
+        recordPeerChanges(swarm, connectedSnapshot.getOrDefault(swarm, List.of()), List.of());
         connectedSnapshot.remove(swarm);
         neighbourSnapshot.remove(swarm);
         ownPeerIds.remove(swarm);
@@ -255,6 +260,30 @@ public final class Agent implements AutoCloseable {
   /** Segment payload bytes this agent has uploaded to peers so far, all swarms together. */
   public long uploadedBytes() {
     return uploadBudget.uploadedBytes();
+  }
+
+  /**
+   * This agent's stats: uploads and peer connections are recorded here by the agent itself;
+   * pass it to the segment loaders, player and proxy working for this agent so that they record
+   * theirs here too.
+   */
+  public AgentStats stats() {
+    return stats;
+  }
+
+  /**
+   * Registers a listener for this agent's events (segments loaded, peers connected and closed,
+   * CDN fallbacks, validation failures, stalls, failures); short for
+   * {@code stats().addEventListener(listener)}: called on the stats' event thread, never on an
+   * I/O thread.
+   */
+  public void addEventListener(AgentEventListener listener) {
+    stats.addEventListener(listener);
+  }
+
+  /** Removes a listener added with {@link #addEventListener}; no effect if it was not. */
+  public void removeEventListener(AgentEventListener listener) {
+    stats.removeEventListener(listener);
   }
 
   /** This agent's peer id in a joined swarm; empty if not joined. */
@@ -382,8 +411,9 @@ public final class Agent implements AutoCloseable {
         }
         closed = true;
         tracker.close();
-        for (Swarm state : swarms.values()) {
-          state.close();
+        for (Map.Entry<SwarmKey, Swarm> entry : swarms.entrySet()) {
+          entry.getValue().close();
+          recordPeerChanges(entry.getKey(), connectedSnapshot.getOrDefault(entry.getKey(), List.of()), List.of());
         }
         swarms.clear();
         connectedSnapshot.clear();
@@ -416,9 +446,25 @@ public final class Agent implements AutoCloseable {
 
   private void onPeersChanged(SwarmKey swarm, Swarm state) {
     if (swarms.get(swarm) == state) {
-      connectedSnapshot.put(swarm, List.copyOf(state.connectedPeerIds()));
+      List<String> now = List.copyOf(state.connectedPeerIds());
+      recordPeerChanges(swarm, connectedSnapshot.getOrDefault(swarm, List.of()), now);
+      connectedSnapshot.put(swarm, now);
       tracker.peerCountChanged(swarm.id());
       refreshNeighbours(swarm, state);
+    }
+  }
+
+  /** On the owner: peer connected and closed events from two successive connected-peer lists. */
+  private void recordPeerChanges(SwarmKey swarm, List<String> before, List<String> after) {
+    for (String peer : before) {
+      if (!after.contains(peer)) {
+        stats.recordPeerClosed(swarm, peer);
+      }
+    }
+    for (String peer : after) {
+      if (!before.contains(peer)) {
+        stats.recordPeerConnected(swarm, peer);
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.hlsmesh.agent.peer;
 
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -18,11 +19,13 @@ public final class UploadBudget {
   private final long burstBytes;
   private final LongSupplier nanoTime;
   private final LongAdder uploaded = new LongAdder();
+  private final LongConsumer onUploaded;
   private double tokens;
   private long lastNanos;
 
-  private UploadBudget(long bytesPerSecond, LongSupplier nanoTime) {
+  private UploadBudget(long bytesPerSecond, LongSupplier nanoTime, LongConsumer onUploaded) {
     this.bytesPerSecond = bytesPerSecond;
+    this.onUploaded = onUploaded;
     this.burstBytes = bytesPerSecond == 0 ? Long.MAX_VALUE : Math.max(1024, bytesPerSecond / 10);
     this.nanoTime = nanoTime;
     this.lastNanos = nanoTime.getAsLong();
@@ -31,7 +34,7 @@ public final class UploadBudget {
 
   /** No cap; only counts. */
   public static UploadBudget unlimited() {
-    return new UploadBudget(0, System::nanoTime);
+    return new UploadBudget(0, System::nanoTime, bytes -> { });
   }
 
   /**
@@ -39,10 +42,16 @@ public final class UploadBudget {
    * source.
    */
   public static UploadBudget capped(long bytesPerSecond, LongSupplier nanoTime) {
+    return capped(bytesPerSecond, nanoTime, bytes -> { });
+  }
+
+  /** As {@link #capped(long, LongSupplier)}, telling {@code onUploaded} every chunk's bytes handed to a link. */
+  public static UploadBudget capped(long bytesPerSecond, LongSupplier nanoTime, LongConsumer onUploaded) {
     if (bytesPerSecond < 0) {
       throw new IllegalArgumentException("bytesPerSecond: " + bytesPerSecond + " (expected: >= 0, 0 = uncapped)");
     }
-    return new UploadBudget(bytesPerSecond, java.util.Objects.requireNonNull(nanoTime, "nanoTime"));
+    return new UploadBudget(bytesPerSecond, java.util.Objects.requireNonNull(nanoTime, "nanoTime"),
+        java.util.Objects.requireNonNull(onUploaded, "onUploaded"));
   }
 
   /** Whether uploads are capped. */
@@ -76,6 +85,7 @@ public final class UploadBudget {
   /** Records bytes handed to the link. */
   void spend(int bytes) {
     uploaded.add(bytes);
+    onUploaded.accept(bytes);
     if (bytesPerSecond != 0) {
       tokens -= bytes;
     }

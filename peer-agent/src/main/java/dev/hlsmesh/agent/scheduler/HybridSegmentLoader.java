@@ -13,7 +13,9 @@ import dev.hlsmesh.agent.scheduler.Planner.Decision;
 import dev.hlsmesh.agent.scheduler.Planner.FromCdn;
 import dev.hlsmesh.agent.scheduler.Planner.FromPeer;
 import dev.hlsmesh.agent.scheduler.Planner.Wait;
+import dev.hlsmesh.agent.stats.AgentEvent;
 import dev.hlsmesh.agent.stats.AgentStats;
+import dev.hlsmesh.agent.stats.CdnFallbackReason;
 import dev.hlsmesh.agent.stats.SegmentSourceKind;
 import dev.hlsmesh.agent.store.SegmentStore;
 import dev.hlsmesh.cdn.ByteRange;
@@ -146,7 +148,7 @@ public final class HybridSegmentLoader implements SegmentLoader {
   public CompletableFuture<byte[]> load(SegmentRequest request) {
     requireNonNull(request, "request");
     if (!settings.p2pEnabled()) {
-      return cdn.load(request);
+      return loadFromCdnOnly(request);
     }
     long segmentId = request.segment().id();
     Optional<ByteBuffer> held = store.get(swarm, segmentId);
@@ -213,7 +215,7 @@ public final class HybridSegmentLoader implements SegmentLoader {
         if (decide(probe, now) instanceof FromCdn cdnDecision && cdnDecision.reason() == Planner.CdnReason.ELECTED) {
           Job job = newJob(ahead);
           log.debug("segment {}: elected, fetching it from the CDN ahead of the player", segment.id());
-          startCdn(job);
+          startCdn(job, CdnFallbackReason.ELECTED);
         }
       }
     }
@@ -298,7 +300,7 @@ public final class HybridSegmentLoader implements SegmentLoader {
           return;
         }
       }
-      startCdn(job);
+      startCdn(job, fallbackReason(((FromCdn) decision).reason()));
     } else if (decision instanceof FromPeer fromPeer) {
       if (!job.peerFetching) {
         startPeer(job, fromPeer.peerId());
@@ -358,14 +360,18 @@ public final class HybridSegmentLoader implements SegmentLoader {
       if (error != null) {
         job.failedPeers.add(peerId);
         log.debug("segment {} from peer {} failed: {}", job.segmentId, peerId, error.toString());
+        stats.recordFailure(swarm, AgentEvent.FailureKind.PEER_FETCH,
+            "segment " + job.segmentId + " from peer " + peerId + ": " + cause);
         step(job);
         return;
       }
-      peerRate(peerId).record(bytes.length, clock.millis() - startMillis);
+      long fetchMillis = Math.max(0, clock.millis() - startMillis);
+      peerRate(peerId).record(bytes.length, fetchMillis);
       stats.recordReceived(SegmentSourceKind.PEER, bytes.length);
       won = settle(job, bytes);
       if (won) {
         stats.recordSegmentCompleted(SegmentSourceKind.PEER);
+        stats.recordSegmentLoaded(swarm, job.segmentId, SegmentSourceKind.PEER, peerId, bytes.length, fetchMillis);
       }
     }
     if (won) {
@@ -373,7 +379,8 @@ public final class HybridSegmentLoader implements SegmentLoader {
     }
   }
 
-  private void startCdn(Job job) {
+  private void startCdn(Job job, CdnFallbackReason reason) {
+    stats.recordCdnFallback(swarm, job.segmentId, reason);
     job.cdnFetching = true;
     if (job.timer != null) {
       job.timer.cancel();
@@ -407,6 +414,7 @@ public final class HybridSegmentLoader implements SegmentLoader {
         job.request.playbackDeadline());
     log.debug("segment {}: {} of {} bytes from a peer, the rest by a range request", job.segmentId, partial.length,
         totalBytes);
+    stats.recordCdnFallback(swarm, job.segmentId, CdnFallbackReason.PEER_TOO_SLOW);
     job.cdnFetching = true;
     if (job.timer != null) {
       job.timer.cancel();
@@ -439,8 +447,12 @@ public final class HybridSegmentLoader implements SegmentLoader {
     synchronized (this) {
       job.cdnFetching = false;
       if (error == null) {
-        cdnRate.record(bytes.length, clock.millis() - startMillis);
+        long fetchMillis = Math.max(0, clock.millis() - startMillis);
+        cdnRate.record(bytes.length, fetchMillis);
         won = settle(job, bytes);
+        if (won) {
+          stats.recordSegmentLoaded(swarm, job.segmentId, SegmentSourceKind.CDN, null, bytes.length, fetchMillis);
+        }
       } else if (!job.result.isDone()) {
         if (jobs.get(job.segmentId) == job) {
           jobs.remove(job.segmentId); // the player asks again; that starts afresh
@@ -450,6 +462,7 @@ public final class HybridSegmentLoader implements SegmentLoader {
         }
         failure = error instanceof SegmentLoadException ? error
             : new SegmentLoadException("segment " + job.segmentId + " failed: " + error, error);
+        stats.recordFailure(swarm, AgentEvent.FailureKind.SEGMENT_LOAD, failure.getMessage());
       }
       if (cdnLoading.remove(job.segmentId) && settings.uploadEnabled() && !closed) {
         network.announceLoading(List.copyOf(cdnLoading));
@@ -484,6 +497,31 @@ public final class HybridSegmentLoader implements SegmentLoader {
       store.put(swarm, job.segmentId, bytes); // announced to the peers by the agent
     }
     return true;
+  }
+
+  /** P2P off: the CDN loader's own future (so cancelling it aborts the fetch), observed for the stats. */
+  private CompletableFuture<byte[]> loadFromCdnOnly(SegmentRequest request) {
+    long segmentId = request.segment().id();
+    stats.recordCdnFallback(swarm, segmentId, CdnFallbackReason.P2P_DISABLED);
+    long startMillis = clock.millis();
+    CompletableFuture<byte[]> fetch = cdn.load(request);
+    fetch.whenComplete((bytes, error) -> {
+      if (error == null) {
+        stats.recordSegmentLoaded(swarm, segmentId, SegmentSourceKind.CDN, null, bytes.length,
+            Math.max(0, clock.millis() - startMillis));
+      } else if (!fetch.isCancelled()) {
+        stats.recordFailure(swarm, AgentEvent.FailureKind.SEGMENT_LOAD, "segment " + segmentId + ": " + error);
+      }
+    });
+    return fetch;
+  }
+
+  private static CdnFallbackReason fallbackReason(Planner.CdnReason reason) {
+    return switch (reason) {
+      case DEADLINE -> CdnFallbackReason.DEADLINE;
+      case ELECTED -> CdnFallbackReason.ELECTED;
+      case ELECTION_TIMEOUT -> CdnFallbackReason.ELECTION_TIMEOUT;
+    };
   }
 
   private static byte[] bytes(ByteBuffer buffer) {

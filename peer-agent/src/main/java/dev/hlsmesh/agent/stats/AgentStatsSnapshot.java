@@ -16,6 +16,7 @@ package dev.hlsmesh.agent.stats;
  * @param liveLatencyMillis how far behind live the player was at its last sample; -1 before
  *     playback
  * @param connectedPeers peers connected now, over all swarms
+ * @param validationFailures segments discarded because their bytes failed verification
  */
 public record AgentStatsSnapshot(
     long takenAtMillis,
@@ -29,7 +30,8 @@ public record AgentStatsSnapshot(
     long stallMillis,
     long startupMillis,
     long liveLatencyMillis,
-    int connectedPeers) {
+    int connectedPeers,
+    long validationFailures) {
 
   /** {@code peer / (cdn + peer)}, or 0 when both are 0. */
   static double offload(long cdnBytes, long peerBytes) {

@@ -174,6 +174,7 @@ class HlsProxyTest {
 
   @Test
   void theStatsEndpointServesTheAgentsFiguresAsJson() throws Exception {
+    stats.recordUploaded(4_321); // as the agent does for every chunk it sends a peer
     get("/stream/0/index.m3u8");
     byte[] segment = get("/stream/0/" + origin.liveEdgeMediaSequence() + ".ts").body();
     HttpResponse<byte[]> response = get("/stats.json");
@@ -183,6 +184,7 @@ class HlsProxyTest {
     JsonNode json = new ObjectMapper().readTree(response.body());
     assertThat(json.get("cdnBytes").asLong()).isEqualTo(segment.length);
     assertThat(json.get("offloadRatio").asDouble()).isZero();
+    assertThat(json.get("uploadedBytes").asLong()).isEqualTo(4_321);
   }
 
   @Test

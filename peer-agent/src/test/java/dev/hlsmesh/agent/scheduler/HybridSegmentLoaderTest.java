@@ -267,6 +267,78 @@ class HybridSegmentLoaderTest {
   }
 
   @Test
+  void everyDeliveryIsReportedWithItsSourcePeerAndFetchTimeAndEveryCdnFetchWithItsReason() throws Exception {
+    List<dev.hlsmesh.agent.stats.AgentEvent> events = new java.util.ArrayList<>();
+    stats.addEventListener(events::add, Runnable::run);
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    String holder = "-HM0100-holderholder";
+    MediaPlaylist playlist = playlist(46, 5);
+    network.neighbours = List.of(new Neighbour(holder, Set.of(49L, 50L), Set.of()));
+    long at = clock.millis();
+
+    CompletableFuture<byte[]> fromPeer = scheduler.load(request(playlist, 49, 6_000));
+    network.failFetch(holder, 49); // the only holder failed: nobody else has it, this agent elects itself
+    timers.advanceMillis(30);
+    cdn.complete(49, new byte[] {1, 2});
+    assertThat(fromPeer.get()).containsExactly(1, 2);
+    long afterFirst = clock.millis();
+
+    CompletableFuture<byte[]> partly = scheduler.load(request(playlist, 50, 6_000));
+    timers.advanceMillis(100);
+    network.completeFetch(holder, 50, new byte[] {5, 6, 7});
+    assertThat(partly.get()).containsExactly(5, 6, 7);
+
+    CompletableFuture<byte[]> late = scheduler.load(request(playlist, 48, 0));
+    cdn.complete(48, new byte[] {9});
+    assertThat(late.get()).containsExactly(9);
+
+    assertThat(events).filteredOn(e -> !(e instanceof dev.hlsmesh.agent.stats.AgentEvent.Failure)).containsExactly(
+        new dev.hlsmesh.agent.stats.AgentEvent.CdnFallback(at, SWARM, 49,
+            dev.hlsmesh.agent.stats.CdnFallbackReason.ELECTED),
+        new dev.hlsmesh.agent.stats.AgentEvent.SegmentLoaded(afterFirst, SWARM, 49,
+            dev.hlsmesh.agent.stats.SegmentSourceKind.CDN, null, 2, 30),
+        new dev.hlsmesh.agent.stats.AgentEvent.SegmentLoaded(afterFirst + 100, SWARM, 50,
+            dev.hlsmesh.agent.stats.SegmentSourceKind.PEER, holder, 3, 100),
+        new dev.hlsmesh.agent.stats.AgentEvent.CdnFallback(afterFirst + 100, SWARM, 48,
+            dev.hlsmesh.agent.stats.CdnFallbackReason.DEADLINE),
+        new dev.hlsmesh.agent.stats.AgentEvent.SegmentLoaded(afterFirst + 100, SWARM, 48,
+            dev.hlsmesh.agent.stats.SegmentSourceKind.CDN, null, 1, 0));
+    assertThat(events).filteredOn(e -> e instanceof dev.hlsmesh.agent.stats.AgentEvent.Failure)
+        .singleElement()
+        .satisfies(e -> {
+          var failure = (dev.hlsmesh.agent.stats.AgentEvent.Failure) e;
+          assertThat(failure.atMillis()).isEqualTo(at);
+          assertThat(failure.kind()).isEqualTo(dev.hlsmesh.agent.stats.AgentEvent.FailureKind.PEER_FETCH);
+          assertThat(failure.message()).startsWith("segment 49 from peer " + holder + ": ");
+        });
+    assertThat(stats.cdnFallbacks(dev.hlsmesh.agent.stats.CdnFallbackReason.DEADLINE)).isEqualTo(1);
+    assertThat(stats.cdnFallbacks(dev.hlsmesh.agent.stats.CdnFallbackReason.ELECTED)).isEqualTo(1);
+  }
+
+  @Test
+  void aRangeCompletionAndP2pOffAreCountedAsTheirOwnFallbackReasons() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    String holder = "-HM0100-holderholder";
+    network.neighbours = List.of(new Neighbour(holder, Set.of(50L), Set.of()));
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist(46, 5), 50, 6_000));
+    timers.advanceMillis(3_950);
+    network.pending.remove(holder + "/50").completeExceptionally(new PeerFetchException(
+        PeerFetchException.Reason.GIVEN_UP, "given up", new byte[] {1, 2}, 5));
+    cdn.complete(50, new byte[] {3, 4, 5});
+    assertThat(load.get()).containsExactly(1, 2, 3, 4, 5);
+    assertThat(stats.cdnFallbacks(dev.hlsmesh.agent.stats.CdnFallbackReason.PEER_TOO_SLOW)).isEqualTo(1);
+    assertThat(stats.cdnFallbacks(dev.hlsmesh.agent.stats.CdnFallbackReason.DEADLINE)).isZero();
+    scheduler.close();
+
+    HybridSegmentLoader plain = loader(SchedulerSettings.defaults().withP2pDisabled());
+    MediaPlaylist playlist = playlist(46, 5);
+    CompletableFuture<byte[]> cdnOnly = plain.load(request(playlist, 49, 10_000));
+    cdn.complete(49, new byte[] {3});
+    assertThat(cdnOnly.get()).containsExactly(3);
+    assertThat(stats.cdnFallbacks(dev.hlsmesh.agent.stats.CdnFallbackReason.P2P_DISABLED)).isEqualTo(1);
+  }
+
+  @Test
   void closingFailsPendingLoads() throws Exception {
     HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
     network.neighbours = List.of(new Neighbour("-HM0100-someoneelse1", Set.of(), Set.of(50L)));
