@@ -2,9 +2,13 @@ package dev.hlsmesh.agent.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.hlsmesh.agent.Agent;
+import dev.hlsmesh.agent.SwarmKey;
+import dev.hlsmesh.agent.delivery.CdnSegmentLoader;
 import dev.hlsmesh.agent.delivery.HlsStream;
 import dev.hlsmesh.agent.delivery.SegmentLoader;
 import dev.hlsmesh.agent.stats.AgentStats;
+import dev.hlsmesh.cdn.TaskScheduler;
 import dev.hlsmesh.cdn.fetch.CdnFetcher;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -22,7 +26,9 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * A local HLS server for any player (hls.js, ffmpeg, VLC, mpv, ExoPlayer, AVPlayer): the player
@@ -54,11 +60,14 @@ public final class HlsProxy implements AutoCloseable {
   private final Channel server;
   private final int port;
 
-  private HlsProxy(ProxyCore core, ProxySettings settings) {
-    this.core = core;
+  /** @param cores makes the core, given the proxy's event loop (for timers) */
+  private HlsProxy(Function<ScheduledExecutorService, ProxyCore> cores, ProxySettings settings) {
     this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("hlsmesh-proxy", true),
         NioIoHandler.newFactory());
+    ProxyCore made = null;
     try {
+      made = cores.apply(group);
+      this.core = made;
       this.server = new ServerBootstrap()
           .group(group)
           .channel(NioServerSocketChannel.class)
@@ -73,6 +82,9 @@ public final class HlsProxy implements AutoCloseable {
           .channel();
     } catch (RuntimeException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      if (made != null) {
+        made.close();
+      }
       throw new IllegalStateException("cannot listen on 127.0.0.1:" + settings.port() + ": " + e.getMessage(), e);
     }
     this.port = ((InetSocketAddress) server.localAddress()).getPort();
@@ -94,14 +106,87 @@ public final class HlsProxy implements AutoCloseable {
   /** As {@link #start(URI, CdnFetcher, SegmentLoader, AgentStats, ProxySettings)}, on a given clock. */
   static HlsProxy start(URI upstreamPlaylist, CdnFetcher fetcher, SegmentLoader loader, AgentStats stats,
       ProxySettings settings, Clock clock) {
-    requireNonNull(upstreamPlaylist, "upstreamPlaylist");
     requireNonNull(settings, "settings");
+    checkUpstream(upstreamPlaylist);
+    return new HlsProxy(timers -> new ProxyCore(upstreamPlaylist, fetcher, loader, stats, clock, settings), settings);
+  }
+
+  /**
+   * Starts a proxy whose agent follows the player between swarms (PROTOCOL.md B: one swarm per
+   * variant): the variant whose media playlist the player requests decides the swarm. The agent
+   * joins a stream's swarm when the player first asks for that stream, and segments of the stream
+   * load through the loader {@code loaders} makes for that swarm. After a bitrate switch the
+   * previous variant's swarm is left once it has gone unused for
+   * {@link ProxySettings#swarmLeaveGraceMillis()} (a player flipping back and forth keeps both).
+   * Streams without a swarm (subtitles) load from the CDN. Closing the proxy closes the swarm
+   * loaders and leaves the swarms it joined (a swarm the agent had joined before is used, never
+   * left).
+   *
+   * @param fetcher loads playlists, pass-through resources and subtitle segments (not closed by
+   *     the proxy)
+   * @param agent joins and leaves the streams' swarms (not closed by the proxy)
+   * @param loaders makes one swarm's segment loader (e.g. a hybrid scheduler over the CDN)
+   * @param stats counts pass-through and subtitle bytes as CDN bytes; served at {@code /stats.json}
+   * @throws IllegalStateException if the port cannot be bound
+   */
+  public static HlsProxy start(URI upstreamPlaylist, CdnFetcher fetcher, Agent agent, SwarmLoaderFactory loaders,
+      AgentStats stats, ProxySettings settings) {
+    return start(upstreamPlaylist, fetcher, agentMembership(requireNonNull(agent, "agent")), loaders, stats, settings,
+        Clock.systemUTC());
+  }
+
+  /** As the public overload, with the membership (an agent, or a fake) and clock injected. */
+  static HlsProxy start(URI upstreamPlaylist, CdnFetcher fetcher, SwarmSwitch.Membership membership,
+      SwarmLoaderFactory loaders, AgentStats stats, ProxySettings settings, Clock clock) {
+    requireNonNull(fetcher, "fetcher");
+    requireNonNull(membership, "membership");
+    requireNonNull(loaders, "loaders");
+    requireNonNull(stats, "stats");
+    requireNonNull(settings, "settings");
+    requireNonNull(clock, "clock");
+    checkUpstream(upstreamPlaylist);
+    StreamSwarms swarms = new StreamSwarms();
+    return new HlsProxy(timers -> {
+      SegmentLoader plain = new CdnSegmentLoader(fetcher, stats, settings.resourceTimeoutMillis(),
+          settings.maxResourceBytes());
+      SwarmSwitch swarmSwitch = new SwarmSwitch(swarms, membership, loaders, plain, settings.swarmLeaveGraceMillis(),
+          clock, TaskScheduler.of(timers));
+      return new ProxyCore(upstreamPlaylist, fetcher, swarmSwitch, true, stats, clock, settings, swarms);
+    }, settings);
+  }
+
+  private static SwarmSwitch.Membership agentMembership(Agent agent) {
+    return new SwarmSwitch.Membership() {
+      @Override
+      public boolean join(SwarmKey swarm) {
+        if (agent.peerId(swarm).isPresent()) {
+          return false;
+        }
+        try {
+          agent.join(swarm);
+          return true;
+        } catch (IllegalStateException e) {
+          if (agent.peerId(swarm).isPresent()) {
+            return false; // joined by the embedder meanwhile
+          }
+          throw e;
+        }
+      }
+
+      @Override
+      public void leave(SwarmKey swarm) {
+        agent.leave(swarm);
+      }
+    };
+  }
+
+  private static void checkUpstream(URI upstreamPlaylist) {
+    requireNonNull(upstreamPlaylist, "upstreamPlaylist");
     String scheme = upstreamPlaylist.getScheme();
     if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
         || upstreamPlaylist.getHost() == null) {
       throw new IllegalArgumentException("upstreamPlaylist: " + upstreamPlaylist + " (expected: an http or https URL)");
     }
-    return new HlsProxy(new ProxyCore(upstreamPlaylist, fetcher, loader, stats, clock, settings), settings);
   }
 
   /** The port it listens on, on 127.0.0.1. */
@@ -124,11 +209,18 @@ public final class HlsProxy implements AutoCloseable {
     return core.streams();
   }
 
-  /** Stops listening and closes every player connection. Idempotent. */
+  /**
+   * Stops listening and closes every player connection; a proxy that moves its agent between
+   * swarms also closes the swarm loaders and leaves the swarms it joined. Idempotent.
+   */
   @Override
   public void close() {
     server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    try {
+      core.close();
+    } finally {
+      group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
   }
 
   @Override

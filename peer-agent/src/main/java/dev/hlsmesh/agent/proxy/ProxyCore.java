@@ -98,6 +98,8 @@ final class ProxyCore {
   private final AgentStats stats;
   private final Clock clock;
   private final ProxySettings settings;
+  private final StreamSwarms swarms;
+  private final boolean ownsLoader;
 
   // Guarded by streamsLock.
   private final Object streamsLock = new Object();
@@ -113,6 +115,17 @@ final class ProxyCore {
 
   ProxyCore(URI upstream, CdnFetcher fetcher, SegmentLoader loader, AgentStats stats, Clock clock,
       ProxySettings settings) {
+    this(upstream, fetcher, loader, false, stats, clock, settings, new StreamSwarms());
+  }
+
+  /**
+   * @param ownsLoader whether {@link #close()} closes {@code loader}
+   * @param swarms where the swarm of each stream offered is recorded (for a {@link SwarmSwitch})
+   */
+  ProxyCore(URI upstream, CdnFetcher fetcher, SegmentLoader loader, boolean ownsLoader, AgentStats stats, Clock clock,
+      ProxySettings settings, StreamSwarms swarms) {
+    this.swarms = requireNonNull(swarms, "swarms");
+    this.ownsLoader = ownsLoader;
     this.upstream = requireNonNull(upstream, "upstream");
     this.fetcher = requireNonNull(fetcher, "fetcher");
     this.playlists = PlaylistLoader.using(fetcher);
@@ -197,10 +210,12 @@ final class ProxyCore {
       if (isMaster(loaded.text())) {
         MasterPlaylist master = parse(() -> PlaylistParser.parseMaster(loaded.uri(), loaded.text()));
         registerStreams(master);
+        swarms.register(master);
         String text = PlaylistRewriter.rewriteMaster(loaded.uri(), loaded.text(), this::streamPath, this::resourcePath);
         return CompletableFuture.completedFuture(Response.playlist(text));
       }
       int index = register(HlsStream.ofMediaPlaylist(loaded.uri()));
+      swarms.registerLoneMediaPlaylist(loaded.uri());
       return CompletableFuture.completedFuture(mediaResponse(index, loaded));
     });
   }
@@ -384,6 +399,13 @@ final class ProxyCore {
     }
     String name = fileName(uri);
     return "/res/" + id + (name.isEmpty() ? "" : "/" + name);
+  }
+
+  /** Closes the segment loader if the proxy made it. */
+  void close() {
+    if (ownsLoader) {
+      loader.close();
+    }
   }
 
   /** Streams known so far (for tests and the demo). */

@@ -12,8 +12,13 @@ import java.util.List;
  * @param maxResourceBytes largest init section, key or session data passed through (default 16 MiB)
  * @param rememberedResources how many init-section/key URLs the proxy keeps serving (oldest are
  *     forgotten; default 4096)
+ * @param swarmLeaveGraceMillis for a proxy that moves its agent between swarms: after the player
+ *     switches to another variant, the previous variant's swarm is left once it has gone unused
+ *     this long (default 10000 ms, five 2 s segments), so a player that flips back and forth keeps
+ *     its peers instead of leaving and re-joining on every switch
  */
-public record ProxySettings(int port, long resourceTimeoutMillis, int maxResourceBytes, int rememberedResources) {
+public record ProxySettings(int port, long resourceTimeoutMillis, int maxResourceBytes, int rememberedResources,
+    long swarmLeaveGraceMillis) {
 
   /** Validates every setting and reports all problems at once. */
   public ProxySettings {
@@ -30,18 +35,26 @@ public record ProxySettings(int port, long resourceTimeoutMillis, int maxResourc
     if (rememberedResources < 1 || rememberedResources > 1_000_000) {
       problems.add("proxy.rememberedResources: " + rememberedResources + " (expected: 1..1000000)");
     }
+    if (swarmLeaveGraceMillis < 0 || swarmLeaveGraceMillis > 3_600_000) {
+      problems.add("proxy.swarmLeaveGraceMillis: " + swarmLeaveGraceMillis + " (expected: 0..3600000)");
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid proxy settings: " + String.join("; ", problems));
     }
   }
 
-  /** Port 0, 10 s resource timeout, 16 MiB resources, 4096 remembered resources. */
+  /** Port 0, 10 s resource timeout, 16 MiB resources, 4096 remembered resources, 10 s swarm leave grace. */
   public static ProxySettings defaults() {
-    return new ProxySettings(0, 10_000, 16 << 20, 4096);
+    return new ProxySettings(0, 10_000, 16 << 20, 4096, 10_000);
   }
 
   /** The same settings on another port. */
   public ProxySettings withPort(int port) {
-    return new ProxySettings(port, resourceTimeoutMillis, maxResourceBytes, rememberedResources);
+    return new ProxySettings(port, resourceTimeoutMillis, maxResourceBytes, rememberedResources, swarmLeaveGraceMillis);
+  }
+
+  /** The same settings with another swarm leave grace. */
+  public ProxySettings withSwarmLeaveGraceMillis(long swarmLeaveGraceMillis) {
+    return new ProxySettings(port, resourceTimeoutMillis, maxResourceBytes, rememberedResources, swarmLeaveGraceMillis);
   }
 }
