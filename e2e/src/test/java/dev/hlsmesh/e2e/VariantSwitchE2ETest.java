@@ -227,8 +227,13 @@ class VariantSwitchE2ETest {
     }
     assertThat(agent.peerId(lowSwarm)).as("same membership, never left").contains(lowPeerId);
     assertThat(agent.peerId(highSwarm)).as("same membership, never left").contains(highPeerId);
-    assertThat(peersAtTracker(lowSwarm)).isEqualTo(1);
-    assertThat(peersAtTracker(highSwarm)).isEqualTo(1);
+    // Each membership reaches the tracker once its first announce (with offers) is ready.
+    await().atMost(BOUND).untilAsserted(() -> {
+      assertThat(peersAtTracker(lowSwarm)).isEqualTo(1);
+      assertThat(peersAtTracker(highSwarm)).isEqualTo(1);
+    });
+    assertThat(agent.peerId(lowSwarm)).contains(lowPeerId);
+    assertThat(agent.peerId(highSwarm)).contains(highPeerId);
   }
 
   @Test
