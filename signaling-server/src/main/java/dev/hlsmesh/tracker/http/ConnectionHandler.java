@@ -18,7 +18,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
@@ -42,6 +44,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -164,7 +167,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
       upgrade(ctx, request);
       return;
     }
-    String path = new QueryStringDecoder(request.uri()).path();
+    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    String path = uri.path();
+    CompletableFuture<FullHttpResponse> answer;
     if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
       respond(ctx, request, server.endpoints().text(ctx.alloc(),
           HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET"), HttpUtil.isKeepAlive(request));
@@ -173,15 +178,36 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
           HttpUtil.isKeepAlive(request));
     } else if (path.equals("/stats")) {
       respond(ctx, request, server.endpoints().stats(ctx.alloc()), HttpUtil.isKeepAlive(request));
+    } else if ((answer = server.endpoints().get(uri, ctx.alloc(), server.isServing())) != null) {
+      respondWhenDone(ctx, request, answer);
     } else {
       context.stats().rejected(Rejection.NOT_FOUND);
       respond(ctx, request, server.endpoints().text(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
-          "not found: WebSocket on any path, or GET /health, GET /stats"),
+          "not found: WebSocket on any path, or GET /metrics, /healthz, /readyz, /swarms,"
+              + " /dashboard, /health, /stats"),
           HttpUtil.isKeepAlive(request));
     }
   }
 
-  private static void respond(ChannelHandlerContext ctx, FullHttpRequest request,
+  /** Responds when {@code answer} completes, possibly on another thread (writes are safe). */
+  private void respondWhenDone(ChannelHandlerContext ctx, FullHttpRequest request,
+      CompletableFuture<FullHttpResponse> answer) {
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    String target = request.uri();
+    // The request is released when channelRead returns; keep what respond needs.
+    HttpRequest head = new DefaultHttpRequest(request.protocolVersion(), request.method(), "/");
+    answer.whenComplete((response, error) -> {
+      if (error != null) {
+        LOG.warn("HTTP {} failed for {}", target, remote(), error);
+        respond(ctx, head, server.endpoints().text(ctx.alloc(),
+            HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error"), false);
+      } else {
+        respond(ctx, head, response, keepAlive);
+      }
+    });
+  }
+
+  private static void respond(ChannelHandlerContext ctx, HttpRequest request,
       FullHttpResponse response, boolean keepAlive) {
     HttpUtil.setKeepAlive(response, keepAlive);
     if (request.method() == HttpMethod.HEAD) {
@@ -341,6 +367,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
       context.stats().rejected(Rejection.SLOW_CONSUMER);
       return false;
     }
+    boolean relay = message instanceof RelayedOffer || message instanceof RelayedAnswer;
+    long startNanos = relay ? System.nanoTime() : 0;
     ByteBuf buf = ch.alloc().buffer(sizeHint(message));
     try {
       context.codec().encode(message, new ByteBufOutputStream(buf));
@@ -349,7 +377,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
       LOG.warn("cannot encode {} for {}", message.getClass().getSimpleName(), remote(), e);
       return false;
     }
-    ch.writeAndFlush(new TextWebSocketFrame(buf), ch.voidPromise());
+    if (relay) {
+      TrackerMetrics metrics = server.endpoints().metrics();
+      ch.writeAndFlush(new TextWebSocketFrame(buf)).addListener(f -> {
+        if (f.isSuccess()) {
+          metrics.relayWritten(System.nanoTime() - startNanos);
+        }
+      });
+    } else {
+      ch.writeAndFlush(new TextWebSocketFrame(buf), ch.voidPromise());
+    }
     return true;
   }
 

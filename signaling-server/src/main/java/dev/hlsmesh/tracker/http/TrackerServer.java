@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,7 +52,6 @@ public final class TrackerServer implements ServerState {
 
   private TrackerServer(TrackerContext context) {
     this.context = context;
-    this.endpoints = new HttpEndpoints(context.stats(), context.registry());
     this.ipLimiter = new IpConnectionLimiter(context.config().maxConnectionsPerIp());
     // Auto: half the processors. A relay between connections on different loops costs a
     // thread hand-off; on the 2-core reference machine (bench/tracker.sh, 2026-11-22) one loop
@@ -64,6 +64,7 @@ public final class TrackerServer implements ServerState {
         1, new DefaultThreadFactory("tracker-accept"), NioIoHandler.newFactory());
     this.workers = new MultiThreadIoEventLoopGroup(
         threads, new DefaultThreadFactory("tracker-io"), NioIoHandler.newFactory());
+    this.endpoints = new HttpEndpoints(context, List.of(acceptor, workers));
   }
 
   /**

@@ -14,6 +14,7 @@ import dev.hlsmesh.protocol.tracker.Scrape;
 import dev.hlsmesh.protocol.tracker.ScrapeResponse;
 import dev.hlsmesh.protocol.tracker.TrackerAction;
 import dev.hlsmesh.protocol.tracker.TrackerProtocolException;
+import dev.hlsmesh.protocol.tracker.ViewerReport;
 import dev.hlsmesh.tracker.config.TrackerConfig;
 import dev.hlsmesh.tracker.relay.PeerEndpoint;
 import dev.hlsmesh.tracker.stats.TrackerStats.MessageType;
@@ -45,6 +46,8 @@ public final class SignalingSession {
   private BinaryId[] peerIds = new BinaryId[2];
   private long[] lastAnnounceMillis = new long[2];
   private int joined;
+  /** The type of the message being handled, for counting its result. */
+  private MessageType handling;
 
   /**
    * @param self how this connection's own peers are reached (responses go there too)
@@ -92,6 +95,7 @@ public final class SignalingSession {
 
   private void announce(Announce a, long now) {
     context.stats().message(MessageType.ANNOUNCE);
+    handling = MessageType.ANNOUNCE;
     if (a.reportProblem() != null) {
       // The announce itself is fine: only the viewer report is dropped.
       context.stats().rejected(Rejection.INVALID_REPORT);
@@ -154,6 +158,13 @@ public final class SignalingSession {
       slot = addSlot(infoHash, a.peerId());
     }
     lastAnnounceMillis[slot] = now;
+    if (a.report() != null) {
+      ViewerReport increase =
+          context.registry().report(infoHash, a.peerId(), self, a.report(), now);
+      if (increase != null) {
+        context.stats().viewerReport(increase);
+      }
+    }
     // Like bittorrent-tracker: the response first, then the offers.
     self.send(AnnounceResponse.of(infoHash, result.complete(), result.incomplete(),
         config.announceIntervalSeconds()));
@@ -173,6 +184,7 @@ public final class SignalingSession {
 
   private void answer(AnswerAnnounce a, long now) {
     context.stats().message(MessageType.ANSWER);
+    handling = MessageType.ANSWER;
     PeerEndpoint offerer = context.registry().claimOffer(
         a.infoHash(), a.toPeerId(), a.offerId(), a.peerId(), self, now);
     if (offerer == null) {
@@ -192,6 +204,7 @@ public final class SignalingSession {
 
   private void scrape(Scrape s) {
     context.stats().message(MessageType.SCRAPE);
+    handling = MessageType.SCRAPE;
     if (s.isFullScrape()) {
       reject(Rejection.FULL_SCRAPE, TrackerAction.SCRAPE, null,
           "full scrapes are not allowed: name the info hashes");
@@ -212,6 +225,7 @@ public final class SignalingSession {
 
   private void reject(Rejection reason, TrackerAction action, BinaryId infoHash, String text) {
     context.stats().rejected(reason);
+    context.stats().messageRejected(handling);
     context.warnings().warn("rejected " + action.wireName(), remote, text);
     self.send(new Failure(text, action, infoHash));
   }

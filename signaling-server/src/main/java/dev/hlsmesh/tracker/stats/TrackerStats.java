@@ -1,5 +1,6 @@
 package dev.hlsmesh.tracker.stats;
 
+import dev.hlsmesh.protocol.tracker.ViewerReport;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -66,11 +67,20 @@ public final class TrackerStats {
 
   private final Map<MessageType, LongAdder> messages = new EnumMap<>(MessageType.class);
   private final Map<Rejection, LongAdder> rejections = new EnumMap<>(Rejection.class);
+  private final Map<MessageType, LongAdder> rejectedMessages = new EnumMap<>(MessageType.class);
   private final AtomicInteger connections = new AtomicInteger();
+  // Sums of the increases of all viewer reports (x_hlsmesh), over all swarms.
+  private final LongAdder reports = new LongAdder();
+  private final LongAdder reportedCdnBytes = new LongAdder();
+  private final LongAdder reportedP2pBytes = new LongAdder();
+  private final LongAdder reportedUploadedBytes = new LongAdder();
+  private final LongAdder reportedStalls = new LongAdder();
+  private final LongAdder reportedStallMillis = new LongAdder();
 
   public TrackerStats() {
     for (MessageType type : MessageType.values()) {
       messages.put(type, new LongAdder());
+      rejectedMessages.put(type, new LongAdder());
     }
     for (Rejection reason : Rejection.values()) {
       rejections.put(reason, new LongAdder());
@@ -87,6 +97,23 @@ public final class TrackerStats {
 
   public void rejected(Rejection reason) {
     rejections.get(reason).increment();
+  }
+
+  /** A received message of this type was refused (with a failure reply); null is ignored. */
+  public void messageRejected(MessageType type) {
+    if (type != null) {
+      rejectedMessages.get(type).increment();
+    }
+  }
+
+  /** Adds the increase a viewer report brought (see {@code SwarmRegistry.report}). */
+  public void viewerReport(ViewerReport increase) {
+    reports.increment();
+    reportedCdnBytes.add(increase.cdnBytes());
+    reportedP2pBytes.add(increase.p2pBytes());
+    reportedUploadedBytes.add(increase.uploadedBytes());
+    reportedStalls.add(increase.stalls());
+    reportedStallMillis.add(increase.stallMillis());
   }
 
   public void connectionOpened() {
@@ -108,5 +135,40 @@ public final class TrackerStats {
 
   public long rejections(Rejection reason) {
     return rejections.get(reason).sum();
+  }
+
+  /** Received messages of this type that were refused. */
+  public long rejectedMessages(MessageType type) {
+    return rejectedMessages.get(type).sum();
+  }
+
+  /** Viewer reports recorded (of peers in their swarm). */
+  public long reports() {
+    return reports.sum();
+  }
+
+  /** Sum of the viewer reports' increases: bytes from the CDN. */
+  public long reportedCdnBytes() {
+    return reportedCdnBytes.sum();
+  }
+
+  /** Sum of the viewer reports' increases: bytes from peers. */
+  public long reportedP2pBytes() {
+    return reportedP2pBytes.sum();
+  }
+
+  /** Sum of the viewer reports' increases: bytes uploaded. */
+  public long reportedUploadedBytes() {
+    return reportedUploadedBytes.sum();
+  }
+
+  /** Sum of the viewer reports' increases: stalls. */
+  public long reportedStalls() {
+    return reportedStalls.sum();
+  }
+
+  /** Sum of the viewer reports' increases: stall time. */
+  public long reportedStallMillis() {
+    return reportedStallMillis.sum();
   }
 }

@@ -5,12 +5,17 @@ import static java.util.Objects.requireNonNull;
 import dev.hlsmesh.protocol.tracker.BinaryId;
 import dev.hlsmesh.protocol.tracker.Offer;
 import dev.hlsmesh.protocol.tracker.ScrapeResponse;
+import dev.hlsmesh.protocol.tracker.ViewerReport;
 import dev.hlsmesh.tracker.relay.PeerEndpoint;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
 
 /**
  * The in-process {@link SwarmRegistry}: a concurrent map of swarms, each guarded by its own
@@ -268,6 +273,71 @@ public final class LocalSwarmRegistry implements SwarmRegistry {
         removeExpired(swarm, nowMillis);
         unlinkIfEmpty(swarm);
       }
+    }
+  }
+
+  @Override
+  public ViewerReport report(BinaryId infoHash, BinaryId peerId, PeerEndpoint endpoint,
+      ViewerReport report, long nowMillis) {
+    requireNonNull(report, "report");
+    Swarm swarm = swarms.get(infoHash);
+    if (swarm == null) {
+      return null;
+    }
+    synchronized (swarm) {
+      Peer peer = swarm.get(peerId);
+      if (peer == null || peer.endpoint != endpoint) {
+        return null;
+      }
+      return swarm.report(peer, report, nowMillis);
+    }
+  }
+
+  @Override
+  public List<SwarmSummary> largestSwarms(int limit, long nowMillis) {
+    if (limit <= 0) {
+      return List.of();
+    }
+    // Keep the `limit` largest in a min-heap: O(swarms * log limit), one monitor at a time.
+    record Sized(Swarm swarm, int size) {}
+    PriorityQueue<Sized> largest = new PriorityQueue<>(Comparator.comparingInt(Sized::size));
+    for (Swarm swarm : swarms.values()) {
+      int size;
+      synchronized (swarm) {
+        if (swarm.removed) {
+          continue;
+        }
+        size = swarm.size();
+      }
+      if (largest.size() < limit) {
+        largest.add(new Sized(swarm, size));
+      } else if (size > largest.peek().size()) {
+        largest.poll();
+        largest.add(new Sized(swarm, size));
+      }
+    }
+    List<SwarmSummary> summaries = new ArrayList<>(largest.size());
+    for (Sized sized : largest) {
+      synchronized (sized.swarm()) {
+        summaries.add(sized.swarm().summarize(nowMillis));
+      }
+    }
+    summaries.sort(Comparator.comparingInt(SwarmSummary::viewers).reversed()
+        .thenComparing(s -> s.infoHash().toHex()));
+    return summaries;
+  }
+
+  @Override
+  public void forEachSwarmSize(IntConsumer action) {
+    for (Swarm swarm : swarms.values()) {
+      int size;
+      synchronized (swarm) {
+        if (swarm.removed) {
+          continue;
+        }
+        size = swarm.size();
+      }
+      action.accept(size);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.hlsmesh.tracker.swarm;
 
 import dev.hlsmesh.protocol.tracker.BinaryId;
+import dev.hlsmesh.protocol.tracker.ViewerReport;
 import dev.hlsmesh.tracker.relay.PeerEndpoint;
 
 /** A peer in one swarm; guarded by its {@link Swarm}'s monitor. */
@@ -10,6 +11,8 @@ final class Peer {
   boolean seeder;
   long lastAnnounceMillis;
   int index;
+  /** The latest viewer report, or null; it goes away with the peer. */
+  ViewerReport report;
   /** Offers this peer made that await an answer: a ring, allocated on the first offer. */
   private PendingOffer[] pending;
   private int pendingNext;

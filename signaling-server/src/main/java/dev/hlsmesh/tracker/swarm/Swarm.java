@@ -1,6 +1,7 @@
 package dev.hlsmesh.tracker.swarm;
 
 import dev.hlsmesh.protocol.tracker.BinaryId;
+import dev.hlsmesh.protocol.tracker.ViewerReport;
 import java.util.HashMap;
 import java.util.SplittableRandom;
 
@@ -17,6 +18,8 @@ final class Swarm {
   private int size;
   private int seeders;
   private int downloaded;
+  /** The viewers' reports; created by the first one. */
+  private SwarmTraffic traffic;
   /** Set once the swarm was unlinked from the registry; a racing announce must retry. */
   boolean removed;
 
@@ -72,11 +75,30 @@ final class Swarm {
     if (peer.seeder) {
       seeders--;
     }
+    if (peer.report != null) {
+      traffic.forget(peer.report);
+      peer.report = null;
+    }
     if (peers.length > 16 && size < peers.length / 4) {
       Peer[] shrunk = new Peer[peers.length / 2];
       System.arraycopy(peers, 0, shrunk, 0, size);
       peers = shrunk;
     }
+  }
+
+  /** Records a member's viewer report; returns the increase since its previous one. */
+  ViewerReport report(Peer peer, ViewerReport report, long nowMillis) {
+    if (traffic == null) {
+      traffic = new SwarmTraffic();
+    }
+    ViewerReport increase = traffic.update(peer.report, report, nowMillis);
+    peer.report = report;
+    return increase;
+  }
+
+  SwarmSummary summarize(long nowMillis) {
+    return traffic == null ? SwarmSummary.withoutReports(infoHash, size, seeders)
+        : traffic.summarize(infoHash, size, seeders, nowMillis);
   }
 
   /** Marks a peer as a seeder; counts a download when it came from a {@code completed}. */

@@ -3,8 +3,10 @@ package dev.hlsmesh.tracker.swarm;
 import dev.hlsmesh.protocol.tracker.BinaryId;
 import dev.hlsmesh.protocol.tracker.Offer;
 import dev.hlsmesh.protocol.tracker.ScrapeResponse;
+import dev.hlsmesh.protocol.tracker.ViewerReport;
 import dev.hlsmesh.tracker.relay.PeerEndpoint;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * Who is in which swarm, and which offers await an answer. The protocol handling talks only to
@@ -48,6 +50,25 @@ public interface SwarmRegistry {
 
   /** Removes peers that have not announced within the peer timeout, and empty swarms. */
   void sweep(long nowMillis);
+
+  /**
+   * Keeps a member's latest viewer report ({@code x_hlsmesh}) for the swarm analytics; it is
+   * dropped when the peer leaves.
+   *
+   * @return the increase since the peer's previous report (all of it for its first), or
+   *     {@code null} if the peer is not in the swarm through {@code endpoint}
+   */
+  ViewerReport report(BinaryId infoHash, BinaryId peerId, PeerEndpoint endpoint,
+      ViewerReport report, long nowMillis);
+
+  /**
+   * The {@code limit} swarms with the most peers, largest first (ties by info hash), with
+   * what their viewers reported.
+   */
+  List<SwarmSummary> largestSwarms(int limit, long nowMillis);
+
+  /** Passes the number of peers of every swarm to {@code action}. */
+  void forEachSwarmSize(IntConsumer action);
 
   /** Number of swarms. */
   int swarmCount();
