@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running WebTorrent-compatible tracker (PROTOCOL.md A): WebSocket signalling on any path,
- * plus {@code GET /health} and {@code GET /stats}, all on one port.
+ * plus {@code GET /metrics}, {@code /healthz}, {@code /readyz}, {@code /swarms},
+ * {@code /dashboard}, {@code /health} and {@code /stats}, all on one port (docs/operations.md).
  *
  * <pre>{@code
  * try (Tracker tracker = Tracker.start(TrackerConfig.builder().port(0).build())) {
