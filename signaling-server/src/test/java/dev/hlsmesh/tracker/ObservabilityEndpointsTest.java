@@ -201,7 +201,7 @@ class ObservabilityEndpointsTest {
       assertThat(small.get("series")).isEmpty();
       assertThat(json(get(tracker, "/swarms?limit=1")).get("swarms")).hasSize(1);
 
-      a.close();
+      a.ws.close(); // a leaves: its connection closes
 
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
         JsonNode left = json(get(tracker, "/swarms")).get("swarms").get(0);

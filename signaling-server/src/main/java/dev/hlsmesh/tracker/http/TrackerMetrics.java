@@ -161,10 +161,5 @@ final class TrackerMetrics {
               .build())
           .build();
     }
-
-    @Override
-    public String getPrometheusName() {
-      return "hlsmesh_tracker_swarm_size";
-    }
   }
 }
