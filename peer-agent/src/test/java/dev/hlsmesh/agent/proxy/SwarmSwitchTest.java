@@ -132,8 +132,8 @@ class SwarmSwitchTest {
   @Test
   void aSwitchJoinsTheNewSwarmAtOnceAndLeavesTheOldOneAfterTheGrace() {
     swarmSwitch.playlistLoaded(low, playlist);
-    segment(low).complete(new byte[1]);
     timers.advance(Duration.ofSeconds(4));
+    segment(low).complete(new byte[1]); // the low swarm's last use: the grace counts from here
 
     swarmSwitch.playlistLoaded(high, playlist);
     assertThat(member).containsExactlyInAnyOrder(lowSwarm, highSwarm);
