@@ -7,6 +7,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,6 +108,16 @@ class StandaloneTrackerIT {
       assertThat(client.nextText()).isEqualTo("{\"action\":\"announce\","
           + "\"info_hash\":\"D2L6qLdcAO0vh07WoiT4\",\"complete\":0,\"incomplete\":1,"
           + "\"interval\":120}");
+      // The shaded jar carries the metrics library and the dashboard page.
+      HttpClient http = HttpClient.newHttpClient();
+      URI base = URI.create("http://127.0.0.1:" + m.group(1));
+      HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(base.resolve("/metrics"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.body()).contains("hlsmesh_tracker_peers 1.0", "jvm_threads_current");
+      HttpResponse<String> dashboard = http.send(HttpRequest.newBuilder(
+          base.resolve("/dashboard")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(dashboard.body()).contains("<title>hlsmesh tracker</title>");
 
       // SIGTERM, through the handle: Process.destroy() would also close our end of its output.
       assertThat(process.toHandle().destroy()).isTrue();
