@@ -34,7 +34,7 @@ final class ChromeDriver implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern STARTED = Pattern.compile("started successfully on port (\\d+)");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-  private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(120);
 
   private final Process driver;
   private final URI base;
