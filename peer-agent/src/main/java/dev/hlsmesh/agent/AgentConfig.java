@@ -10,7 +10,9 @@ import java.util.List;
  * Everything an {@link Agent} needs to know, validated once. Build it with
  * {@link #builder(URI)}; every setting has a default (docs/configuration.md lists them).
  *
- * @param trackerUrl {@code ws://} or {@code wss://} URL of a WebTorrent tracker (ours or any other)
+ * @param trackerUrl {@code ws://} or {@code wss://} URL of a WebTorrent tracker (ours or any other);
+ *     a join token goes in its query ({@code ?token=...}, see {@code JoinTokens.withToken}), and
+ *     the agent never logs the query
  * @param iceServers STUN/TURN servers; empty means host candidates only
  * @param minPeers below this many connected peers per swarm the agent re-announces every
  *     {@code belowMinimumAnnounceMillis}

@@ -83,6 +83,17 @@ public final class Tracker implements AutoCloseable {
         config.maxOffersPerAnnounce(), config.maxNumwant(), config.maxSwarms(),
         config.maxPeersPerSwarm(), config.maxSwarmsPerConnection(),
         config.messageRatePerSecond(), config.messageBurst(), config.maxConnectionsPerIp());
+    LOG.info("join tokens {} ({} keys), origins {}, max connections {}, queue {} B/connection"
+            + " {} B total, slow reader {} ms, announces/min {} per connection {} per IP,"
+            + " offers/min {} per connection {} per IP",
+        config.joinTokenKeys().isEmpty() ? "off"
+            : config.requireJoinToken() ? "required" : "optional",
+        config.joinTokenKeys().size(),
+        config.allowedOrigins().isEmpty() ? "any" : config.allowedOrigins(),
+        config.maxConnections(), config.maxQueuedBytesPerConnection(),
+        config.maxQueuedBytesTotal(), config.slowReaderTimeoutMillis(),
+        config.maxAnnouncesPerMinutePerConnection(), config.maxAnnouncesPerMinutePerIp(),
+        config.maxOffersPerMinutePerConnection(), config.maxOffersPerMinutePerIp());
     return tracker;
   }
 

@@ -25,7 +25,9 @@ final class TrackerTesting {
    */
   static TrackerConfig.Builder config() {
     return TrackerConfig.builder().host("127.0.0.1").port(0).ioThreads(1)
-        .messageRatePerSecond(10_000).messageBurst(10_000);
+        .messageRatePerSecond(10_000).messageBurst(10_000)
+        .maxAnnouncesPerMinutePerConnection(1_000_000).maxAnnouncesPerMinutePerIp(1_000_000)
+        .maxOffersPerMinutePerConnection(10_000_000).maxOffersPerMinutePerIp(10_000_000);
   }
 
   static HttpResponse<String> get(Tracker tracker, String path) {

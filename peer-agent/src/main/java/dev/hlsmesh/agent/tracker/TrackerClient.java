@@ -72,6 +72,7 @@ public final class TrackerClient {
   private static final int MAX_MESSAGE_BYTES = 1024 * 1024;
 
   private final TrackerSettings settings;
+  private final String trackerForLogs;
   private final ScheduledExecutorService owner;
   private final EventLoopGroup ioGroup;
   private final LinkFactory links;
@@ -112,11 +113,19 @@ public final class TrackerClient {
   public TrackerClient(TrackerSettings settings, ScheduledExecutorService owner, EventLoopGroup ioGroup,
       LinkFactory links, Random random) {
     this.settings = requireNonNull(settings, "settings");
+    this.trackerForLogs = withoutQuery(settings.trackerUrl());
     this.owner = requireNonNull(owner, "owner");
     this.ioGroup = requireNonNull(ioGroup, "ioGroup");
     this.links = requireNonNull(links, "links");
     this.random = requireNonNull(random, "random");
     this.backoff = new Backoff(settings.reconnectBaseMillis(), settings.reconnectMaxMillis(), random);
+  }
+
+  /** The tracker URL without its query, which may carry a join token ({@code ?token=}). */
+  private static String withoutQuery(URI url) {
+    String text = url.toString();
+    int query = text.indexOf('?');
+    return query < 0 ? text : text.substring(0, query) + "?...";
   }
 
   /** Opens the WebSocket (and keeps reopening it until {@link #close()}). */
@@ -195,7 +204,7 @@ public final class TrackerClient {
     try {
       ssl = secure ? SslContextBuilder.forClient().build() : null;
     } catch (SSLException e) {
-      log.warn("tracker {}: TLS unavailable ({}), will retry", uri, e.getMessage());
+      log.warn("tracker {}: TLS unavailable ({}), will retry", trackerForLogs, e.getMessage());
       scheduleReconnect();
       return;
     }
@@ -239,7 +248,7 @@ public final class TrackerClient {
     channel = ch;
     connected = true;
     backoff.reset();
-    log.debug("tracker {} connected", settings.trackerUrl());
+    log.debug("tracker {} connected", trackerForLogs);
     for (SwarmState swarm : swarms.values()) {
       announce(swarm);
     }
@@ -261,9 +270,9 @@ public final class TrackerClient {
       return;
     }
     if (wasConnected) {
-      log.info("tracker {} disconnected ({}), reconnecting", settings.trackerUrl(), reason);
+      log.info("tracker {} disconnected ({}), reconnecting", trackerForLogs, reason);
     } else {
-      log.debug("tracker {} unreachable ({})", settings.trackerUrl(), reason);
+      log.debug("tracker {} unreachable ({})", trackerForLogs, reason);
     }
     scheduleReconnect();
   }
@@ -345,7 +354,7 @@ public final class TrackerClient {
     try {
       message = codec.decodeServer(text);
     } catch (TrackerProtocolException e) {
-      log.warn("tracker {}: ignoring a malformed message: {}", settings.trackerUrl(), e.getMessage());
+      log.warn("tracker {}: ignoring a malformed message: {}", trackerForLogs, e.getMessage());
       return;
     }
     if (message instanceof AnnounceResponse response) {
@@ -355,9 +364,9 @@ public final class TrackerClient {
     } else if (message instanceof RelayedAnswer answer) {
       onRelayedAnswer(answer);
     } else if (message instanceof Failure failure) {
-      log.warn("tracker {} refused a request: {}", settings.trackerUrl(), failure.reason());
+      log.warn("tracker {} refused a request: {}", trackerForLogs, failure.reason());
     } else if (message instanceof ScrapeResponse) {
-      log.debug("tracker {}: unsolicited scrape response ignored", settings.trackerUrl());
+      log.debug("tracker {}: unsolicited scrape response ignored", trackerForLogs);
     }
   }
 
@@ -367,7 +376,7 @@ public final class TrackerClient {
       return;
     }
     if (response.warningMessage() != null) {
-      log.warn("tracker {} warns: {}", settings.trackerUrl(), response.warningMessage());
+      log.warn("tracker {} warns: {}", trackerForLogs, response.warningMessage());
     }
     if (response.intervalSeconds() > 0) {
       long intervalMillis = Math.max(settings.minAnnounceIntervalMillis(), response.intervalSeconds() * 1000L);

@@ -1,7 +1,12 @@
 package dev.hlsmesh.tracker.config;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * Everything the tracker can be configured with: one immutable, validated value.
@@ -30,6 +35,23 @@ import java.util.List;
  * @param messageRatePerSecond sustained messages per second one connection may send
  * @param messageBurst messages one connection may send in a burst above the rate
  * @param maxConnectionsPerIp concurrent WebSocket connections from one IP address
+ * @param maxConnections concurrent WebSocket connections in all; one more upgrade gets 503
+ * @param maxQueuedBytesPerConnection outbound bytes queued for one connection above which
+ *     messages to it are dropped (the channel's write-buffer high watermark)
+ * @param maxQueuedBytesTotal outbound bytes queued for all connections together above which
+ *     messages are dropped
+ * @param slowReaderTimeoutMillis a connection whose queue stays above its limit this long is
+ *     closed
+ * @param maxAnnouncesPerMinutePerConnection announces (not answers) one connection may send per
+ *     minute; more get a failure
+ * @param maxAnnouncesPerMinutePerIp the same for all connections of one IP address together
+ * @param maxOffersPerMinutePerConnection offers one connection may have relayed per minute; more
+ *     are not relayed
+ * @param maxOffersPerMinutePerIp the same for all connections of one IP address together
+ * @param requireJoinToken refuse WebSocket upgrades without a valid join token (401)
+ * @param joinTokenKeys HS256 keys by key id ({@code kid}) that join tokens may be signed with
+ * @param allowedOrigins browser origins ({@code scheme://host[:port]}) allowed to connect; empty =
+ *     any; a request without an {@code Origin} header (not a browser) is always allowed
  */
 public record TrackerConfig(
     String host,
@@ -49,7 +71,18 @@ public record TrackerConfig(
     int maxScrapeInfoHashes,
     int messageRatePerSecond,
     int messageBurst,
-    int maxConnectionsPerIp) {
+    int maxConnectionsPerIp,
+    int maxConnections,
+    int maxQueuedBytesPerConnection,
+    int maxQueuedBytesTotal,
+    int slowReaderTimeoutMillis,
+    int maxAnnouncesPerMinutePerConnection,
+    int maxAnnouncesPerMinutePerIp,
+    int maxOffersPerMinutePerConnection,
+    int maxOffersPerMinutePerIp,
+    boolean requireJoinToken,
+    List<JoinTokenKey> joinTokenKeys,
+    List<String> allowedOrigins) {
 
   /** Key path prefix of every setting, as in the YAML file. */
   public static final String PREFIX = "tracker.";
@@ -72,7 +105,15 @@ public record TrackerConfig(
       new IntSetting("maxScrapeInfoHashes", 255, 1, 1_000),
       new IntSetting("messageRatePerSecond", 20, 1, 100_000),
       new IntSetting("messageBurst", 50, 1, 1_000_000),
-      new IntSetting("maxConnectionsPerIp", 1_000, 1, 10_000_000));
+      new IntSetting("maxConnectionsPerIp", 1_000, 1, 10_000_000),
+      new IntSetting("maxConnections", 100_000, 1, 10_000_000),
+      new IntSetting("maxQueuedBytesPerConnection", 262_144, 4_096, 1 << 30),
+      new IntSetting("maxQueuedBytesTotal", 268_435_456, 65_536, Integer.MAX_VALUE),
+      new IntSetting("slowReaderTimeoutMillis", 10_000, 10, 600_000),
+      new IntSetting("maxAnnouncesPerMinutePerConnection", 120, 1, 10_000_000),
+      new IntSetting("maxAnnouncesPerMinutePerIp", 12_000, 1, 100_000_000),
+      new IntSetting("maxOffersPerMinutePerConnection", 600, 1, 100_000_000),
+      new IntSetting("maxOffersPerMinutePerIp", 60_000, 1, 1_000_000_000));
 
   static final String DEFAULT_HOST = "0.0.0.0";
 
@@ -82,10 +123,15 @@ public record TrackerConfig(
         peerTimeoutSeconds, offerTimeoutSeconds, idleTimeoutSeconds, sweepIntervalSeconds,
         maxMessageBytes, maxOffersPerAnnounce, maxNumwant, maxSwarms, maxPeersPerSwarm,
         maxSwarmsPerConnection, maxScrapeInfoHashes, messageRatePerSecond, messageBurst,
-        maxConnectionsPerIp});
+        maxConnectionsPerIp, maxConnections, maxQueuedBytesPerConnection, maxQueuedBytesTotal,
+        slowReaderTimeoutMillis, maxAnnouncesPerMinutePerConnection, maxAnnouncesPerMinutePerIp,
+        maxOffersPerMinutePerConnection, maxOffersPerMinutePerIp});
+    problems.addAll(accessProblems(requireJoinToken, joinTokenKeys, allowedOrigins));
     if (!problems.isEmpty()) {
       throw new InvalidConfigException(problems);
     }
+    joinTokenKeys = List.copyOf(joinTokenKeys);
+    allowedOrigins = List.copyOf(allowedOrigins);
   }
 
   /** The defaults: port 8000 on all interfaces, aquatic-like limits. */
@@ -105,7 +151,13 @@ public record TrackerConfig(
     b.values = new int[] {port, ioThreads, announceIntervalSeconds, peerTimeoutSeconds,
         offerTimeoutSeconds, idleTimeoutSeconds, sweepIntervalSeconds, maxMessageBytes,
         maxOffersPerAnnounce, maxNumwant, maxSwarms, maxPeersPerSwarm, maxSwarmsPerConnection,
-        maxScrapeInfoHashes, messageRatePerSecond, messageBurst, maxConnectionsPerIp};
+        maxScrapeInfoHashes, messageRatePerSecond, messageBurst, maxConnectionsPerIp,
+        maxConnections, maxQueuedBytesPerConnection, maxQueuedBytesTotal, slowReaderTimeoutMillis,
+        maxAnnouncesPerMinutePerConnection, maxAnnouncesPerMinutePerIp,
+        maxOffersPerMinutePerConnection, maxOffersPerMinutePerIp};
+    b.requireJoinToken = requireJoinToken;
+    b.joinTokenKeys = joinTokenKeys;
+    b.allowedOrigins = allowedOrigins;
     return b;
   }
 
@@ -133,7 +185,72 @@ public record TrackerConfig(
       problems.add(PREFIX + "idleTimeoutSeconds: " + idleTimeout + " (expected: more than "
           + PREFIX + "announceIntervalSeconds = " + interval + ")");
     }
+    int maxMessage = values[index("maxMessageBytes")];
+    int perConnection = values[index("maxQueuedBytesPerConnection")];
+    int total = values[index("maxQueuedBytesTotal")];
+    if (perConnection < maxMessage) {
+      problems.add(PREFIX + "maxQueuedBytesPerConnection: " + perConnection
+          + " (expected: at least " + PREFIX + "maxMessageBytes = " + maxMessage + ")");
+    }
+    if (total < perConnection) {
+      problems.add(PREFIX + "maxQueuedBytesTotal: " + total + " (expected: at least "
+          + PREFIX + "maxQueuedBytesPerConnection = " + perConnection + ")");
+    }
     return problems;
+  }
+
+  /** Every problem of the join-token and origin settings. */
+  static List<String> accessProblems(boolean requireJoinToken, List<JoinTokenKey> keys,
+      List<String> origins) {
+    List<String> problems = new ArrayList<>();
+    if (keys == null) {
+      problems.add(PREFIX + "joinTokenKeys: null (expected: a list, possibly empty)");
+    } else {
+      Set<String> ids = new HashSet<>();
+      for (JoinTokenKey key : keys) {
+        if (key == null) {
+          problems.add(PREFIX + "joinTokenKeys: null entry (expected: id and secret)");
+        } else if (!ids.add(key.id())) {
+          problems.add(PREFIX + "joinTokenKeys: id \"" + key.id()
+              + "\" appears twice (expected: unique key ids)");
+        }
+      }
+      if (requireJoinToken && keys.isEmpty()) {
+        problems.add(PREFIX + "requireJoinToken: true (expected: at least one entry in "
+            + PREFIX + "joinTokenKeys)");
+      }
+    }
+    if (origins == null) {
+      problems.add(PREFIX + "allowedOrigins: null (expected: a list, possibly empty)");
+    } else {
+      for (String origin : origins) {
+        String problem = originProblem(origin);
+        if (problem != null) {
+          problems.add(PREFIX + "allowedOrigins: " + (origin == null ? "null" : "\"" + origin
+              + "\"") + " (expected: " + problem + ")");
+        }
+      }
+    }
+    return problems;
+  }
+
+  /** Null if {@code origin} is a valid {@code scheme://host[:port]}, else what was expected. */
+  private static String originProblem(String origin) {
+    String expected = "scheme://host[:port] with scheme http or https, no path";
+    if (origin == null) {
+      return expected;
+    }
+    try {
+      URI uri = new URI(origin);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      boolean ok = (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null
+          && (uri.getRawPath() == null || uri.getRawPath().isEmpty())
+          && uri.getRawQuery() == null && uri.getRawFragment() == null
+          && uri.getRawUserInfo() == null;
+      return ok ? null : expected;
+    } catch (URISyntaxException e) {
+      return expected;
+    }
   }
 
   static int index(String name) {
@@ -155,6 +272,9 @@ public record TrackerConfig(
   /** Builds a {@link TrackerConfig}; unset fields keep their defaults. Not thread-safe. */
   public static final class Builder {
     private String host = DEFAULT_HOST;
+    private boolean requireJoinToken;
+    private List<JoinTokenKey> joinTokenKeys = List.of();
+    private List<String> allowedOrigins = List.of();
     private int[] values = INT_SETTINGS.stream().mapToInt(IntSetting::defaultValue).toArray();
 
     private Builder() {}
@@ -268,6 +388,76 @@ public record TrackerConfig(
       return set("maxConnectionsPerIp", connections);
     }
 
+    /** Sets {@code tracker.maxConnections}; see {@link TrackerConfig} for its meaning and range. */
+    public Builder maxConnections(int connections) {
+      return set("maxConnections", connections);
+    }
+
+    /** Sets {@code tracker.maxQueuedBytesPerConnection}; see {@link TrackerConfig}. */
+    public Builder maxQueuedBytesPerConnection(int bytes) {
+      return set("maxQueuedBytesPerConnection", bytes);
+    }
+
+    /** Sets {@code tracker.maxQueuedBytesTotal}; see {@link TrackerConfig}. */
+    public Builder maxQueuedBytesTotal(int bytes) {
+      return set("maxQueuedBytesTotal", bytes);
+    }
+
+    /** Sets {@code tracker.slowReaderTimeoutMillis}; see {@link TrackerConfig}. */
+    public Builder slowReaderTimeoutMillis(int millis) {
+      return set("slowReaderTimeoutMillis", millis);
+    }
+
+    /** Sets {@code tracker.maxAnnouncesPerMinutePerConnection}; see {@link TrackerConfig}. */
+    public Builder maxAnnouncesPerMinutePerConnection(int announces) {
+      return set("maxAnnouncesPerMinutePerConnection", announces);
+    }
+
+    /** Sets {@code tracker.maxAnnouncesPerMinutePerIp}; see {@link TrackerConfig}. */
+    public Builder maxAnnouncesPerMinutePerIp(int announces) {
+      return set("maxAnnouncesPerMinutePerIp", announces);
+    }
+
+    /** Sets {@code tracker.maxOffersPerMinutePerConnection}; see {@link TrackerConfig}. */
+    public Builder maxOffersPerMinutePerConnection(int offers) {
+      return set("maxOffersPerMinutePerConnection", offers);
+    }
+
+    /** Sets {@code tracker.maxOffersPerMinutePerIp}; see {@link TrackerConfig}. */
+    public Builder maxOffersPerMinutePerIp(int offers) {
+      return set("maxOffersPerMinutePerIp", offers);
+    }
+
+    /** Sets {@code tracker.requireJoinToken}; see {@link TrackerConfig}. */
+    public Builder requireJoinToken(boolean require) {
+      this.requireJoinToken = require;
+      return this;
+    }
+
+    /** Sets {@code tracker.joinTokenKeys}; see {@link TrackerConfig}. */
+    public Builder joinTokenKeys(List<JoinTokenKey> keys) {
+      this.joinTokenKeys = keys;
+      return this;
+    }
+
+    /** Sets {@code tracker.allowedOrigins}; see {@link TrackerConfig}. */
+    public Builder allowedOrigins(List<String> origins) {
+      this.allowedOrigins = origins;
+      return this;
+    }
+
+    boolean requireJoinToken() {
+      return requireJoinToken;
+    }
+
+    List<JoinTokenKey> joinTokenKeys() {
+      return joinTokenKeys;
+    }
+
+    List<String> allowedOrigins() {
+      return allowedOrigins;
+    }
+
     /**
      * Validates and builds.
      *
@@ -276,7 +466,8 @@ public record TrackerConfig(
     public TrackerConfig build() {
       int[] v = values;
       return new TrackerConfig(host, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9],
-          v[10], v[11], v[12], v[13], v[14], v[15], v[16]);
+          v[10], v[11], v[12], v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21],
+          v[22], v[23], v[24], requireJoinToken, joinTokenKeys, allowedOrigins);
     }
   }
 }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -76,7 +77,7 @@ public final class TrackerConfigLoader {
           if (!e.getKey().equals("tracker")) {
             problems.add(e.getKey() + ": unknown key (expected: tracker)");
           } else if (e.getValue().isObject()) {
-            readTracker(e.getValue(), builder, problems);
+            readTracker(e.getValue(), builder, environment, problems);
           } else if (!e.getValue().isNull()) {
             problems.add("tracker: " + describe(e.getValue()) + " (expected: a mapping)");
           }
@@ -100,6 +101,8 @@ public final class TrackerConfigLoader {
       }
     }
     problems.addAll(TrackerConfig.problems(builder.host(), builder.values()));
+    problems.addAll(TrackerConfig.accessProblems(builder.requireJoinToken(),
+        builder.joinTokenKeys(), builder.allowedOrigins()));
     if (!problems.isEmpty()) {
       throw new InvalidConfigException(problems);
     }
@@ -107,7 +110,7 @@ public final class TrackerConfigLoader {
   }
 
   private static void readTracker(JsonNode tracker, TrackerConfig.Builder builder,
-      List<String> problems) {
+      Map<String, String> environment, List<String> problems) {
     for (Map.Entry<String, JsonNode> e : tracker.properties()) {
       String key = e.getKey();
       JsonNode value = e.getValue();
@@ -118,6 +121,22 @@ public final class TrackerConfigLoader {
         } else {
           problems.add(path + ": " + value + " (expected: a host name or IP address)");
         }
+        continue;
+      }
+      if (key.equals("requireJoinToken")) {
+        if (value.isBoolean()) {
+          builder.requireJoinToken(value.booleanValue());
+        } else {
+          problems.add(path + ": " + value + " (expected: true or false)");
+        }
+        continue;
+      }
+      if (key.equals("allowedOrigins")) {
+        readOrigins(value, path, builder, problems);
+        continue;
+      }
+      if (key.equals("joinTokenKeys")) {
+        readKeys(value, path, builder, environment, problems);
         continue;
       }
       TrackerConfig.IntSetting setting = TrackerConfig.INT_SETTINGS.stream()
@@ -132,8 +151,99 @@ public final class TrackerConfigLoader {
     }
   }
 
+  private static void readOrigins(JsonNode value, String path, TrackerConfig.Builder builder,
+      List<String> problems) {
+    if (!value.isArray()) {
+      problems.add(path + ": " + describe(value) + " (expected: a list of origins)");
+      return;
+    }
+    List<String> origins = new ArrayList<>();
+    for (JsonNode origin : value) {
+      if (origin.isTextual()) {
+        origins.add(origin.textValue());
+      } else {
+        problems.add(path + ": " + origin + " (expected: an origin string)");
+      }
+    }
+    builder.allowedOrigins(origins);
+  }
+
+  private static void readKeys(JsonNode value, String path, TrackerConfig.Builder builder,
+      Map<String, String> environment, List<String> problems) {
+    if (!value.isArray()) {
+      problems.add(path + ": " + describe(value) + " (expected: a list of {id, secret or"
+          + " secretEnv})");
+      return;
+    }
+    List<JoinTokenKey> keys = new ArrayList<>();
+    for (int i = 0; i < value.size(); i++) {
+      JsonNode entry = value.get(i);
+      String at = path + "[" + i + "]";
+      if (!entry.isObject()) {
+        problems.add(at + ": " + describe(entry) + " (expected: a mapping with id and secret or"
+            + " secretEnv)");
+        continue;
+      }
+      String id = null;
+      String secretBase64 = null;
+      String secretSource = null;
+      boolean ok = true;
+      for (Map.Entry<String, JsonNode> field : entry.properties()) {
+        String name = field.getKey();
+        JsonNode v = field.getValue();
+        if (!v.isTextual()) {
+          problems.add(at + "." + name + ": " + v + " (expected: a string)");
+          ok = false;
+        } else if (name.equals("id")) {
+          id = v.textValue();
+        } else if (name.equals("secret")) {
+          secretBase64 = v.textValue();
+          secretSource = at + ".secret";
+        } else if (name.equals("secretEnv")) {
+          String variable = v.textValue();
+          secretBase64 = environment.get(variable);
+          secretSource = at + ".secretEnv: environment variable " + variable;
+          if (secretBase64 == null) {
+            problems.add(secretSource + " is not set (expected: the key in Base64)");
+            ok = false;
+          }
+        } else {
+          problems.add(at + "." + name + ": unknown key (expected one of: id, secret, secretEnv)");
+          ok = false;
+        }
+      }
+      if (entry.has("secret") && entry.has("secretEnv")) {
+        problems.add(at + ": both secret and secretEnv (expected: one of them)");
+        continue;
+      }
+      if (id == null || (secretSource == null)) {
+        problems.add(at + ": " + (id == null ? "no id" : "no secret or secretEnv")
+            + " (expected: id and secret or secretEnv)");
+        continue;
+      }
+      if (!ok) {
+        continue;
+      }
+      byte[] secret;
+      try {
+        secret = Base64.getDecoder().decode(secretBase64.strip());
+      } catch (IllegalArgumentException e) {
+        // Never echo the secret itself.
+        problems.add(secretSource + ": not Base64 (expected: at least "
+            + JoinTokenKey.MIN_SECRET_BYTES + " bytes in standard Base64)");
+        continue;
+      }
+      try {
+        keys.add(new JoinTokenKey(id, secret));
+      } catch (IllegalArgumentException e) {
+        problems.add(at + ": " + e.getMessage());
+      }
+    }
+    builder.joinTokenKeys(keys);
+  }
+
   private static String knownKeys() {
-    return "host, " + TrackerConfig.INT_SETTINGS.stream()
+    return "host, requireJoinToken, joinTokenKeys, allowedOrigins, " + TrackerConfig.INT_SETTINGS.stream()
         .map(TrackerConfig.IntSetting::name).collect(Collectors.joining(", "));
   }
 

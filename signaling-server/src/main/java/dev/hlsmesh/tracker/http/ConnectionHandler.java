@@ -5,7 +5,9 @@ import dev.hlsmesh.protocol.tracker.RelayedAnswer;
 import dev.hlsmesh.protocol.tracker.RelayedOffer;
 import dev.hlsmesh.protocol.tracker.ServerMessage;
 import dev.hlsmesh.protocol.tracker.TrackerProtocolException;
+import dev.hlsmesh.tracker.access.JoinGrant;
 import dev.hlsmesh.tracker.relay.PeerEndpoint;
+import dev.hlsmesh.tracker.session.ConnectionPolicy;
 import dev.hlsmesh.tracker.session.SignalingSession;
 import dev.hlsmesh.tracker.session.TrackerContext;
 import dev.hlsmesh.tracker.stats.TrackerStats.Rejection;
@@ -67,6 +69,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
   private WebSocketServerHandshaker handshaker;
   private SignalingSession session;
   private InetAddress countedIp;
+  private boolean admitted;
+  private JoinGrant grant;
+  private long unwritableSinceMillis = -1;
   private boolean closing;
   private long lastMessageMillis;
   // Token bucket for the per-connection message rate.
@@ -97,7 +102,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
         }
       } else if (msg instanceof PingWebSocketFrame ping) {
         lastMessageMillis = context.clock().millis();
-        ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
+        // Pings spend the message rate, and a client that does not read gets no pongs queued.
+        if (!closing && allowMessage() && ctx.channel().isWritable()) {
+          ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()), ctx.voidPromise());
+        }
       } else if (msg instanceof CloseWebSocketFrame close) {
         if (closing) {
           // The client answered our close frame: the closing handshake is complete.
@@ -163,7 +171,19 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
           "bad request"), false);
       return;
     }
+    if (!ctx.channel().isWritable()) {
+      // Pipelined HTTP requests whose responses are not read: stop before they cost memory.
+      ctx.close();
+      return;
+    }
     if (request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+      UpgradeGate.Decision decision = server.gate().check(request);
+      if (!decision.admitted()) {
+        refuseUpgrade(ctx, request, decision.refusal());
+        return;
+      }
+      admitted = true;
+      grant = decision.grant();
       upgrade(ctx, request);
       return;
     }
@@ -187,6 +207,19 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
               + " /dashboard, /health, /stats"),
           HttpUtil.isKeepAlive(request));
     }
+  }
+
+  private void refuseUpgrade(ChannelHandlerContext ctx, FullHttpRequest request,
+      UpgradeGate.Refusal refusal) {
+    context.stats().rejected(refusal.reason());
+    context.warnings().warn("refused WebSocket upgrade (" + refusal.status().code() + ")",
+        remote(), refusal.text());
+    FullHttpResponse response = server.endpoints().text(ctx.alloc(), refusal.status(),
+        refusal.text());
+    if (refusal.status().equals(HttpResponseStatus.UNAUTHORIZED)) {
+      response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
+    }
+    respond(ctx, request, response, false);
   }
 
   /** Responds when {@code answer} completes, possibly on another thread (writes are safe). */
@@ -252,10 +285,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
     // From now on the tracker's idle sweep (on the injected clock) watches this connection.
     ctx.pipeline().remove("idle");
     lastMessageMillis = context.clock().millis();
-    session = new SignalingSession(context, this, remote());
+    InetAddress ip = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+    session = new SignalingSession(context, this, remote(), new ConnectionPolicy(context.config(),
+        grant, server.ipLimiter().rates(ip, lastMessageMillis), lastMessageMillis));
     context.stats().connectionOpened();
     server.channels().add(ctx.channel());
-    InetAddress ip = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
     if (!server.ipLimiter().tryAcquire(ip)) {
       reject(Rejection.TOO_MANY_CONNECTIONS_PER_IP, WebSocketCloseStatus.POLICY_VIOLATION,
           "too many connections from " + ip.getHostAddress()
@@ -306,6 +340,50 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
     }
   }
 
+  /**
+   * Closes the connection if its queue has stayed above {@code maxQueuedBytesPerConnection}
+   * for {@code slowReaderTimeoutMillis}: a client that does not read its socket. No close frame
+   * (it could not be delivered); the queued messages are released at once.
+   */
+  void closeIfSlow(long nowMillis) {
+    if (unwritableSinceMillis >= 0 && channel.isActive()
+        && nowMillis - unwritableSinceMillis >= context.config().slowReaderTimeoutMillis()) {
+      unwritableSinceMillis = -1;
+      context.stats().rejected(Rejection.SLOW_READER);
+      context.warnings().warn("closing connection", remote(), "it did not read "
+          + context.config().maxQueuedBytesPerConnection() + " queued bytes within "
+          + context.config().slowReaderTimeoutMillis() + " ms");
+      channel.close();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    if (ctx.channel().isWritable()) {
+      unwritableSinceMillis = -1;
+    } else if (unwritableSinceMillis < 0) {
+      unwritableSinceMillis = context.clock().millis();
+      scheduleSlowCheck(ctx.channel(), context.config().slowReaderTimeoutMillis());
+    }
+    super.channelWritabilityChanged(ctx);
+  }
+
+  /** Checks for a slow reader after {@code delayMillis}, and again while it stays unwritable. */
+  private void scheduleSlowCheck(Channel ch, long delayMillis) {
+    ch.eventLoop().schedule(() -> {
+      long since = unwritableSinceMillis;
+      if (since < 0 || !ch.isActive()) {
+        return;
+      }
+      long now = context.clock().millis();
+      closeIfSlow(now);
+      if (unwritableSinceMillis >= 0) {
+        long remaining = context.config().slowReaderTimeoutMillis() - (now - since);
+        scheduleSlowCheck(ch, Math.max(10, remaining));
+      }
+    }, delayMillis, TimeUnit.MILLISECONDS);
+  }
+
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
     if (evt instanceof IdleStateEvent) {
@@ -326,6 +404,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
     if (countedIp != null) {
       server.ipLimiter().release(countedIp);
       countedIp = null;
+    }
+    if (admitted) {
+      admitted = false;
+      server.gate().release();
     }
     super.channelInactive(ctx);
   }
@@ -377,15 +459,23 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
       LOG.warn("cannot encode {} for {}", message.getClass().getSimpleName(), remote(), e);
       return false;
     }
+    int bytes = buf.readableBytes();
+    OutboundBudget budget = server.outbound();
+    if (!budget.tryReserve(bytes)) {
+      buf.release();
+      context.stats().rejected(Rejection.QUEUED_BYTES_TOTAL);
+      return false;
+    }
     if (relay) {
       TrackerMetrics metrics = server.endpoints().metrics();
       ch.writeAndFlush(new TextWebSocketFrame(buf)).addListener(f -> {
+        budget.release(bytes);
         if (f.isSuccess()) {
           metrics.relayWritten(System.nanoTime() - startNanos);
         }
       });
     } else {
-      ch.writeAndFlush(new TextWebSocketFrame(buf), ch.voidPromise());
+      ch.writeAndFlush(new TextWebSocketFrame(buf)).addListener(f -> budget.release(bytes));
     }
     return true;
   }

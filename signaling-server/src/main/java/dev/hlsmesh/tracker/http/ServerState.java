@@ -8,6 +8,12 @@ interface ServerState {
 
   IpConnectionLimiter ipLimiter();
 
+  /** Origin, join-token and connection-count checks before the upgrade. */
+  UpgradeGate gate();
+
+  /** Bytes queued for sending on all connections together. */
+  OutboundBudget outbound();
+
   ChannelGroup channels();
 
   /** False once shutdown began: {@code /health} answers 503 and upgrades are closed. */

@@ -43,6 +43,8 @@ public final class TrackerServer implements ServerState {
   private final TrackerContext context;
   private final HttpEndpoints endpoints;
   private final IpConnectionLimiter ipLimiter;
+  private final UpgradeGate gate;
+  private final OutboundBudget outbound;
   private final ChannelGroup channels = new DefaultChannelGroup("tracker", GlobalEventExecutor.INSTANCE);
   private final EventLoopGroup acceptor;
   private final EventLoopGroup workers;
@@ -52,7 +54,10 @@ public final class TrackerServer implements ServerState {
 
   private TrackerServer(TrackerContext context) {
     this.context = context;
-    this.ipLimiter = new IpConnectionLimiter(context.config().maxConnectionsPerIp());
+    this.ipLimiter = new IpConnectionLimiter(context.config().maxConnectionsPerIp(),
+        context.config().maxAnnouncesPerMinutePerIp(), context.config().maxOffersPerMinutePerIp());
+    this.gate = new UpgradeGate(context.config(), context.clock());
+    this.outbound = new OutboundBudget(context.config().maxQueuedBytesTotal());
     // Auto: half the processors. A relay between connections on different loops costs a
     // thread hand-off; on the 2-core reference machine (bench/tracker.sh, 2026-11-22) one loop
     // relayed 36-38k messages per tracker CPU-second, two loops 22-25k; the kernel's network
@@ -86,8 +91,9 @@ public final class TrackerServer implements ServerState {
 
   private void bind() {
     TrackerConfig config = context.config();
-    // A slow reader may have a few full messages queued; beyond that relays to it are dropped.
-    int highWaterMark = Math.max(256 * 1024, 4 * config.maxMessageBytes());
+    // Above the high watermark messages to a connection are dropped, and if it stays there for
+    // slowReaderTimeoutMillis the connection is closed (ConnectionHandler).
+    int highWaterMark = config.maxQueuedBytesPerConnection();
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(acceptor, workers)
         .channel(NioServerSocketChannel.class)
@@ -101,7 +107,8 @@ public final class TrackerServer implements ServerState {
           protected void initChannel(SocketChannel ch) {
             ch.pipeline()
                 .addLast("idle", new IdleStateHandler(config.idleTimeoutSeconds(), 0, 0))
-                .addLast("http", new HttpServerCodec(4096, MAX_HTTP_REQUEST_BYTES, 8192))
+                .addLast("http", new HttpServerCodec(MAX_HTTP_REQUEST_BYTES,
+                    MAX_HTTP_REQUEST_BYTES, 8192))
                 .addLast("httpAggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_BYTES))
                 .addLast("tracker", new ConnectionHandler(context, TrackerServer.this));
           }
@@ -129,10 +136,14 @@ public final class TrackerServer implements ServerState {
   public void sweepNow() {
     long now = context.clock().millis();
     context.registry().sweep(now);
+    ipLimiter.sweep(now);
     for (Channel channel : channels) {
       ConnectionHandler handler = channel.pipeline().get(ConnectionHandler.class);
       if (handler != null) {
-        channel.eventLoop().execute(() -> handler.closeIfIdle(now));
+        channel.eventLoop().execute(() -> {
+          handler.closeIfIdle(now);
+          handler.closeIfSlow(now);
+        });
       }
     }
   }
@@ -170,6 +181,16 @@ public final class TrackerServer implements ServerState {
   @Override
   public IpConnectionLimiter ipLimiter() {
     return ipLimiter;
+  }
+
+  @Override
+  public UpgradeGate gate() {
+    return gate;
+  }
+
+  @Override
+  public OutboundBudget outbound() {
+    return outbound;
   }
 
   @Override

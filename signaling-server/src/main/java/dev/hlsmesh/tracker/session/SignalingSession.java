@@ -39,6 +39,7 @@ public final class SignalingSession {
   private final TrackerConfig config;
   private final PeerEndpoint self;
   private final Object remote;
+  private final ConnectionPolicy policy;
   private final long peerTimeoutMillis;
 
   // The swarms this connection is in: parallel arrays, usually one or two entries.
@@ -52,12 +53,15 @@ public final class SignalingSession {
   /**
    * @param self how this connection's own peers are reached (responses go there too)
    * @param remote the remote address, for log lines
+   * @param policy the swarms this connection's join token allows and its rate budgets
    */
-  public SignalingSession(TrackerContext context, PeerEndpoint self, Object remote) {
+  public SignalingSession(TrackerContext context, PeerEndpoint self, Object remote,
+      ConnectionPolicy policy) {
     this.context = context;
     this.config = context.config();
     this.self = self;
     this.remote = remote;
+    this.policy = policy;
     this.peerTimeoutMillis = config.peerTimeoutSeconds() * 1000L;
   }
 
@@ -102,9 +106,21 @@ public final class SignalingSession {
       context.warnings().warn("dropped viewer report", remote, a.reportProblem());
     }
     BinaryId infoHash = a.infoHash();
+    if (!policy.allowsSwarm(infoHash)) {
+      reject(Rejection.TOKEN_SWARM_DENIED, TrackerAction.ANNOUNCE, infoHash,
+          "your join token does not allow this swarm");
+      return;
+    }
     if (a.offers().size() > config.maxOffersPerAnnounce()) {
       reject(Rejection.TOO_MANY_OFFERS, TrackerAction.ANNOUNCE, infoHash, "too many offers: "
           + a.offers().size() + " (max " + config.maxOffersPerAnnounce() + ")");
+      return;
+    }
+    // Leaving is never refused; everything else spends the announce budgets.
+    if (a.event() != AnnounceEvent.STOPPED && !policy.tryAnnounce(now)) {
+      reject(Rejection.ANNOUNCE_RATE_LIMITED, TrackerAction.ANNOUNCE, infoHash,
+          "announce rate limit exceeded (max " + config.maxAnnouncesPerMinutePerConnection()
+              + "/min per connection, " + config.maxAnnouncesPerMinutePerIp() + "/min per IP)");
       return;
     }
     int slot = slotOf(infoHash);
@@ -132,8 +148,14 @@ public final class SignalingSession {
         return;
       }
     }
-    int maxTargets = Math.min(a.numwant() == null ? a.offers().size() : a.numwant(),
+    int wantedTargets = Math.min(a.numwant() == null ? a.offers().size() : a.numwant(),
         config.maxNumwant());
+    int maxTargets = Math.min(wantedTargets, policy.offerAllowance(now));
+    int withheld = Math.min(wantedTargets, a.offers().size()) - maxTargets;
+    if (withheld > 0) {
+      // The announce itself is served; offers beyond the budget are not relayed.
+      context.stats().rejected(Rejection.OFFER_RATE_LIMITED, withheld);
+    }
     AnnounceResult result = context.registry().announce(infoHash, a.peerId(), self,
         a.event() == AnnounceEvent.COMPLETED, a.isSeeder(), a.offers(), maxTargets, now);
     switch (result.status()) {
@@ -169,6 +191,7 @@ public final class SignalingSession {
     self.send(AnnounceResponse.of(infoHash, result.complete(), result.incomplete(),
         config.announceIntervalSeconds()));
     PeerEndpoint[] targets = result.targets();
+    policy.chargeOffers(targets.length);
     List<Offer> offers = a.offers();
     int relayed = 0;
     for (int i = 0; i < targets.length; i++) {
@@ -185,6 +208,11 @@ public final class SignalingSession {
   private void answer(AnswerAnnounce a, long now) {
     context.stats().message(MessageType.ANSWER);
     handling = MessageType.ANSWER;
+    if (!policy.allowsSwarm(a.infoHash())) {
+      reject(Rejection.TOKEN_SWARM_DENIED, TrackerAction.ANNOUNCE, a.infoHash(),
+          "your join token does not allow this swarm");
+      return;
+    }
     PeerEndpoint offerer = context.registry().claimOffer(
         a.infoHash(), a.toPeerId(), a.offerId(), a.peerId(), self, now);
     if (offerer == null) {
@@ -215,6 +243,13 @@ public final class SignalingSession {
           "too many info hashes: " + s.infoHashes().size()
               + " (max " + config.maxScrapeInfoHashes() + ")");
       return;
+    }
+    for (BinaryId infoHash : s.infoHashes()) {
+      if (!policy.allowsSwarm(infoHash)) {
+        reject(Rejection.TOKEN_SWARM_DENIED, TrackerAction.SCRAPE, null,
+            "your join token does not allow every swarm of this scrape");
+        return;
+      }
     }
     Map<BinaryId, ScrapeResponse.Stats> files = new LinkedHashMap<>();
     for (BinaryId infoHash : s.infoHashes()) {

@@ -52,7 +52,27 @@ public final class TrackerStats {
     TOO_MANY_CONNECTIONS_PER_IP("too_many_connections_per_ip"),
     IDLE_TIMEOUT("idle_timeout"),
     SLOW_CONSUMER("slow_consumer"),
-    NOT_FOUND("http_not_found");
+    NOT_FOUND("http_not_found"),
+    /** WebSocket upgrade without a join token where one is required (HTTP 401). */
+    TOKEN_MISSING("token_missing"),
+    /** Malformed token, unknown key id, bad signature or claims (HTTP 401). */
+    TOKEN_INVALID("token_invalid"),
+    /** Expired or not yet valid token (HTTP 401). */
+    TOKEN_EXPIRED("token_expired"),
+    /** Announce, answer or scrape for a swarm the join token does not name (failure message). */
+    TOKEN_SWARM_DENIED("token_swarm_denied"),
+    /** Browser Origin not in {@code allowedOrigins} (HTTP 403). */
+    ORIGIN_DENIED("origin_denied"),
+    /** Upgrade refused at {@code maxConnections} (HTTP 503). */
+    TOO_MANY_CONNECTIONS("too_many_connections"),
+    /** Connection closed because it did not read its queued messages in time. */
+    SLOW_READER("slow_reader_closed"),
+    /** Message dropped because all connections together queued {@code maxQueuedBytesTotal}. */
+    QUEUED_BYTES_TOTAL("queued_bytes_total_exceeded"),
+    /** Announce refused by the per-connection or per-IP announce rate. */
+    ANNOUNCE_RATE_LIMITED("announce_rate_limited"),
+    /** Offers not relayed because of the per-connection or per-IP offer rate (one per offer). */
+    OFFER_RATE_LIMITED("offer_rate_limited");
 
     private final String key;
 
@@ -97,6 +117,11 @@ public final class TrackerStats {
 
   public void rejected(Rejection reason) {
     rejections.get(reason).increment();
+  }
+
+  /** Counts {@code count} rejections at once (e.g. offers withheld from one announce). */
+  public void rejected(Rejection reason, int count) {
+    rejections.get(reason).add(count);
   }
 
   /** A received message of this type was refused (with a failure reply); null is ignored. */

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,12 +61,17 @@ class TrackerConfigLoaderTest {
             assertThat(e.problems()).containsExactlyInAnyOrder(
                 "tracker.maxSwarms: \"lots\" (expected: an integer 1..10000000)",
                 "tracker.maxPeersPerSwarm: 1.5 (expected: an integer 2..1000000)",
-                "tracker.bogus: unknown key (expected one of: host, port, ioThreads,"
+                "tracker.bogus: unknown key (expected one of: host, requireJoinToken,"
+                    + " joinTokenKeys, allowedOrigins, port, ioThreads,"
                     + " announceIntervalSeconds, peerTimeoutSeconds, offerTimeoutSeconds,"
                     + " idleTimeoutSeconds, sweepIntervalSeconds, maxMessageBytes,"
                     + " maxOffersPerAnnounce, maxNumwant, maxSwarms, maxPeersPerSwarm,"
                     + " maxSwarmsPerConnection, maxScrapeInfoHashes, messageRatePerSecond,"
-                    + " messageBurst, maxConnectionsPerIp)",
+                    + " messageBurst, maxConnectionsPerIp, maxConnections,"
+                    + " maxQueuedBytesPerConnection, maxQueuedBytesTotal,"
+                    + " slowReaderTimeoutMillis, maxAnnouncesPerMinutePerConnection,"
+                    + " maxAnnouncesPerMinutePerIp, maxOffersPerMinutePerConnection,"
+                    + " maxOffersPerMinutePerIp)",
                 "tracker.host: [\"a\",\"b\"] (expected: a host name or IP address)",
                 "TRACKER_PORT=\"http\" (expected: an integer 0..65535)",
                 "tracker.port: 70000 (expected: 0..65535)",
@@ -127,5 +134,94 @@ class TrackerConfigLoaderTest {
     TrackerConfig config = TrackerConfig.defaults().toBuilder().port(0).build();
     assertThat(config.port()).isZero();
     assertThat(config.toBuilder().build()).isEqualTo(config);
+  }
+
+  @Test
+  void joinTokenKeysOriginsAndAbuseLimitsAreRead() {
+    byte[] secret = new byte[32];
+    secret[0] = 7;
+    String b64 = Base64.getEncoder().encodeToString(secret);
+    String yaml = String.join("\n",
+        "tracker:",
+        "  requireJoinToken: true",
+        "  joinTokenKeys:",
+        "    - id: new-2026-11",
+        "      secretEnv: KEY_NEW",
+        "    - id: old-2026-10",
+        "      secret: " + b64,
+        "  allowedOrigins: [https://player.example.com, 'http://localhost:8080']",
+        "  maxConnections: 500",
+        "  slowReaderTimeoutMillis: 2000",
+        "  maxOffersPerMinutePerIp: 1000",
+        "");
+
+    TrackerConfig config = TrackerConfigLoader.parse(yaml, "t.yaml", Map.of("KEY_NEW", b64));
+
+    assertThat(config.requireJoinToken()).isTrue();
+    assertThat(config.joinTokenKeys()).containsExactly(
+        new JoinTokenKey("new-2026-11", secret), new JoinTokenKey("old-2026-10", secret));
+    assertThat(config.allowedOrigins())
+        .containsExactly("https://player.example.com", "http://localhost:8080");
+    assertThat(config.maxConnections()).isEqualTo(500);
+    assertThat(config.slowReaderTimeoutMillis()).isEqualTo(2000);
+    assertThat(config.maxOffersPerMinutePerIp()).isEqualTo(1000);
+    assertThat(config.toBuilder().build()).isEqualTo(config);
+    assertThat(config.joinTokenKeys().get(0).toString()).doesNotContain(b64).contains("32 bytes");
+  }
+
+  @Test
+  void badJoinTokenSettingsAreAllReportedWithoutEchoingSecrets() {
+    String shortSecret = Base64.getEncoder().encodeToString(new byte[16]);
+    String yaml = String.join("\n",
+        "tracker:",
+        "  requireJoinToken: yes-please",
+        "  joinTokenKeys:",
+        "    - id: a",
+        "      secret: " + shortSecret,
+        "    - id: b",
+        "      secretEnv: MISSING_VAR",
+        "    - id: c",
+        "      secret: '%%%not-base64%%%'",
+        "    - id: 'bad id'",
+        "      secret: " + Base64.getEncoder().encodeToString(new byte[32]),
+        "    - secret: " + Base64.getEncoder().encodeToString(new byte[32]),
+        "  allowedOrigins: [https://ok.example, 'https://x.example/path', ftp://x, 5]",
+        "  maxQueuedBytesPerConnection: 8192",
+        "");
+
+    assertThatThrownBy(() -> TrackerConfigLoader.parse(yaml, "t.yaml", Map.of()))
+        .isInstanceOfSatisfying(InvalidConfigException.class, e -> {
+          assertThat(e.problems()).containsExactlyInAnyOrder(
+              "tracker.requireJoinToken: \"yes-please\" (expected: true or false)",
+              "tracker.joinTokenKeys[0]: secret of key \"a\": 16 bytes (expected: at least 32)",
+              "tracker.joinTokenKeys[1].secretEnv: environment variable MISSING_VAR is not set"
+                  + " (expected: the key in Base64)",
+              "tracker.joinTokenKeys[2].secret: not Base64 (expected: at least 32 bytes in"
+                  + " standard Base64)",
+              "tracker.joinTokenKeys[3]: key id \"bad id\" (expected: 1 to 64 characters from"
+                  + " A-Z a-z 0-9 . _ -)",
+              "tracker.joinTokenKeys[4]: no id (expected: id and secret or secretEnv)",
+              "tracker.allowedOrigins: 5 (expected: an origin string)",
+              "tracker.allowedOrigins: \"https://x.example/path\" (expected: scheme://host[:port]"
+                  + " with scheme http or https, no path)",
+              "tracker.allowedOrigins: \"ftp://x\" (expected: scheme://host[:port] with scheme"
+                  + " http or https, no path)",
+              "tracker.maxQueuedBytesPerConnection: 8192 (expected: at least"
+                  + " tracker.maxMessageBytes = 65536)");
+          assertThat(e.getMessage()).doesNotContain(shortSecret);
+        });
+  }
+
+  @Test
+  void requiringTokensWithoutKeysIsAnError() {
+    assertThatThrownBy(() -> TrackerConfig.builder().requireJoinToken(true).build())
+        .isInstanceOfSatisfying(InvalidConfigException.class, e ->
+            assertThat(e.problems()).containsExactly("tracker.requireJoinToken: true (expected:"
+                + " at least one entry in tracker.joinTokenKeys)"));
+    assertThatThrownBy(() -> TrackerConfig.builder().joinTokenKeys(List.of(
+        new JoinTokenKey("k", new byte[32]), new JoinTokenKey("k", new byte[33]))).build())
+        .isInstanceOfSatisfying(InvalidConfigException.class, e ->
+            assertThat(e.problems()).containsExactly("tracker.joinTokenKeys: id \"k\" appears"
+                + " twice (expected: unique key ids)"));
   }
 }
