@@ -14,6 +14,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.OutputStream;
 
@@ -32,6 +33,12 @@ final class TrackerMetrics {
   private static final MessageType[] RECEIVED =
       {MessageType.ANNOUNCE, MessageType.ANSWER, MessageType.SCRAPE};
   private static final String TOKEN_REASON_PREFIX = "token_";
+
+  /**
+   * The JVM's metrics, once per process: JvmMetrics remembers every registry it was registered
+   * with in a static set, so a registry per tracker would keep every closed tracker reachable.
+   */
+  private static final PrometheusRegistry JVM = jvmRegistry();
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
@@ -110,7 +117,12 @@ final class TrackerMetrics {
             + " written to that socket")
         .classicOnly().classicUpperBounds(RELAY_LATENCY_BOUNDS)
         .register(registry);
-    JvmMetrics.builder().register(registry);
+  }
+
+  private static PrometheusRegistry jvmRegistry() {
+    PrometheusRegistry jvm = new PrometheusRegistry();
+    JvmMetrics.builder().register(jvm);
+    return jvm;
   }
 
   /** Records one relay's latency. */
@@ -122,9 +134,16 @@ final class TrackerMetrics {
     return writer.getContentType();
   }
 
-  /** Collects every metric now and writes them in the Prometheus text format. */
+  /** Collects every metric now (the tracker's and the JVM's) and writes them as text. */
   void writeTo(OutputStream out) throws IOException {
-    writer.write(out, registry.scrape());
+    MetricSnapshots.Builder all = MetricSnapshots.builder();
+    for (MetricSnapshot snapshot : registry.scrape()) {
+      all.metricSnapshot(snapshot);
+    }
+    for (MetricSnapshot snapshot : JVM.scrape()) {
+      all.metricSnapshot(snapshot);
+    }
+    writer.write(out, all.build());
   }
 
   /**

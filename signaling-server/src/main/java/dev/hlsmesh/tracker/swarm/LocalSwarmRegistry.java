@@ -319,7 +319,9 @@ public final class LocalSwarmRegistry implements SwarmRegistry {
     List<SwarmSummary> summaries = new ArrayList<>(largest.size());
     for (Sized sized : largest) {
       synchronized (sized.swarm()) {
-        summaries.add(sized.swarm().summarize(nowMillis));
+        if (!sized.swarm().removed) {
+          summaries.add(sized.swarm().summarize(nowMillis));
+        }
       }
     }
     summaries.sort(Comparator.comparingInt(SwarmSummary::viewers).reversed()
