@@ -148,6 +148,11 @@ public final class TrackerServer implements ServerState {
     }
   }
 
+  /** The acceptor's event loop (a test blocks it to see {@code /healthz} fail). */
+  EventLoopGroup acceptorGroup() {
+    return acceptor;
+  }
+
   /** The bound address (with the real port when the configuration asked for port 0). */
   public InetSocketAddress address() {
     return (InetSocketAddress) serverChannel.localAddress();
