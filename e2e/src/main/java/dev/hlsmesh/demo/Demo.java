@@ -8,6 +8,7 @@ import dev.hlsmesh.agent.AgentConfig;
 import dev.hlsmesh.agent.SwarmKey;
 import dev.hlsmesh.agent.WebRtcUnavailableException;
 import dev.hlsmesh.agent.delivery.CdnSegmentLoader;
+import dev.hlsmesh.agent.integrity.SegmentVerifier;
 import dev.hlsmesh.agent.scheduler.HybridSegmentLoader;
 import dev.hlsmesh.agent.scheduler.SchedulerSettings;
 import dev.hlsmesh.agent.delivery.HlsStream;
@@ -156,7 +157,7 @@ public final class Demo implements AutoCloseable {
       AgentStats stats = agent.stats(); // the agent records its uploads and peer count there
       SegmentLoader loader = own(new HybridSegmentLoader(agent, swarm, store,
           new CdnSegmentLoader(fetcher, stats, 10_000, 64 << 20), stats, SchedulerSettings.defaults(), Clock.systemUTC(),
-          scheduler, new SecureRandom()));
+          scheduler, new SecureRandom(), SegmentVerifier.create(agentConfig.integrity(), fetcher)));
       VirtualPlayer player = own(VirtualPlayer.follow(stream, loader, playlists, Clock.systemUTC(), scheduler,
           PlayerSettings.defaults(), stats));
       synchronized (this) {

@@ -3,6 +3,7 @@ package dev.hlsmesh.agent;
 import static java.util.Objects.requireNonNull;
 
 import dev.hlsmesh.agent.PeerFetchException.Reason;
+import dev.hlsmesh.agent.peer.PeerBans;
 import dev.hlsmesh.agent.peer.SegmentSource;
 import dev.hlsmesh.agent.peer.SessionSettings;
 import dev.hlsmesh.agent.peer.Swarm;
@@ -207,6 +208,7 @@ public final class Agent implements AutoCloseable {
       ownPeerIds.put(swarm, peerId);
       state.onAnnouncement(() -> refreshNeighbours(swarm, state));
       state.uploadBudget(uploadBudget);
+      state.bans(new PeerBans(config.integrity().peerBanMillis(), System::nanoTime));
       tracker.join(state);
       return peerId;
     });
@@ -391,6 +393,29 @@ public final class Agent implements AutoCloseable {
       });
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // closed: every fetch has failed already
+    }
+  }
+
+  /**
+   * Disconnects a peer of a swarm and refuses it for {@link IntegritySettings#peerBanMillis()}
+   * (neither its offers nor ours to it are taken up): what happens to a peer that sent a corrupt
+   * segment. Its fetches in progress fail with {@link PeerFetchException.Reason#DISCONNECTED}.
+   * No-op if not joined.
+   */
+  public void banPeer(SwarmKey swarm, String peerId, String reason) {
+    requireNonNull(swarm, "swarm");
+    requireNonNull(peerId, "peerId");
+    requireNonNull(reason, "reason");
+    try {
+      owner.execute(() -> {
+        Swarm state = closed ? null : swarms.get(swarm);
+        if (state != null) {
+          log.warn("peer {} of swarm {} banned for {} ms: {}", peerId, swarm, config.integrity().peerBanMillis(), reason);
+          state.ban(peerId, reason);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed: no connections left
     }
   }
 

@@ -35,6 +35,8 @@ import java.util.List;
  * @param highWatermarkBytes an upload pauses when the buffered amount reaches this
  * @param maxUploadBytesPerSecond cap on the payload bytes this agent uploads, all peers and
  *     swarms together; 0 = uncapped (the default)
+ * @param integrity how segments received from peers are checked (sidecar keys, peer bans, the
+ *     embedder's validator)
  */
 public record AgentConfig(
     URI trackerUrl,
@@ -53,12 +55,14 @@ public record AgentConfig(
     long maxSegmentBytes,
     long lowWatermarkBytes,
     long highWatermarkBytes,
-    long maxUploadBytesPerSecond) {
+    long maxUploadBytesPerSecond,
+    IntegritySettings integrity) {
 
   /** Validates every setting and reports all problems at once. */
   public AgentConfig {
     requireNonNull(trackerUrl, "trackerUrl");
     iceServers = List.copyOf(requireNonNull(iceServers, "iceServers"));
+    requireNonNull(integrity, "integrity");
     List<String> problems = new ArrayList<>();
     String scheme = trackerUrl.getScheme();
     if (scheme == null || !(scheme.equalsIgnoreCase("ws") || scheme.equalsIgnoreCase("wss")) || trackerUrl.getHost() == null) {
@@ -117,6 +121,7 @@ public record AgentConfig(
     b.lowWatermarkBytes = lowWatermarkBytes;
     b.highWatermarkBytes = highWatermarkBytes;
     b.maxUploadBytesPerSecond = maxUploadBytesPerSecond;
+    b.integrity = integrity;
     return b;
   }
 
@@ -139,6 +144,7 @@ public record AgentConfig(
     private long lowWatermarkBytes = 256 * 1024;
     private long highWatermarkBytes = 1024 * 1024;
     private long maxUploadBytesPerSecond = 0;
+    private IntegritySettings integrity = IntegritySettings.defaults();
 
     private Builder(URI trackerUrl) {
       this.trackerUrl = requireNonNull(trackerUrl, "trackerUrl");
@@ -225,12 +231,18 @@ public record AgentConfig(
       return this;
     }
 
+    /** How segments from peers are checked (default {@link IntegritySettings#defaults()}). */
+    public Builder integrity(IntegritySettings value) {
+      this.integrity = requireNonNull(value, "value");
+      return this;
+    }
+
     /** Validates and builds. */
     public AgentConfig build() {
       return new AgentConfig(trackerUrl, iceServers, minPeers, maxPeers, maxOffersPerAnnounce,
           iceGatheringTimeoutMillis, connectTimeoutMillis, offerTimeoutMillis, belowMinimumAnnounceMillis,
           trackerReconnectBaseMillis, trackerReconnectMaxMillis, noBytesTimeoutMillis, maxConsecutiveTimeouts,
-          maxSegmentBytes, lowWatermarkBytes, highWatermarkBytes, maxUploadBytesPerSecond);
+          maxSegmentBytes, lowWatermarkBytes, highWatermarkBytes, maxUploadBytesPerSecond, integrity);
     }
   }
 }

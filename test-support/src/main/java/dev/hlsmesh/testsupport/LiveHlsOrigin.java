@@ -51,7 +51,10 @@ import java.util.regex.Pattern;
  *       same number in every variant is the same instant of the clip). Segments stay
  *       available after they leave the window, as on a CDN; a segment not published yet
  *       answers 404;
- *   <li>{@code /clip/PATH}: the clip's own files verbatim (VOD playlists with ENDLIST).
+ *   <li>{@code /clip/PATH}: the clip's own files verbatim (VOD playlists with ENDLIST);
+ *   <li>with {@link Builder#sidecars(String, SidecarRenderer)}: {@code /live/NAME/index.m3u8}
+ *       plus a suffix, a segment-integrity sidecar the test renders for the playlist served
+ *       at that moment (404 when the renderer returns null).
  * </ul>
  * GET and HEAD; single-range {@code Range: bytes=...} requests answer 206 with Content-Range
  * (416 when unsatisfiable); every answer has a Content-Length; query strings are ignored
@@ -101,9 +104,28 @@ public final class LiveHlsOrigin implements AutoCloseable {
   private final Map<String, LongAdder> requestsByPath = new ConcurrentHashMap<>();
   private final LongAdder totalBytes = new LongAdder();
   private final LongAdder totalRequests = new LongAdder();
+  private final String sidecarSuffix;
+  private final SidecarRenderer sidecarRenderer;
+
+  /**
+   * Renders the segment-integrity sidecar of a media playlist (test-support does not know the
+   * format; the test signs it with the publisher's code).
+   */
+  @FunctionalInterface
+  public interface SidecarRenderer {
+    /**
+     * @param playlistPath the playlist's URL path, {@code /live/NAME/index.m3u8}
+     * @param mediaPlaylist the playlist text served now
+     * @param segmentBytes the bytes of a segment by media sequence number
+     * @return the sidecar's bytes, or null to answer 404
+     */
+    byte[] render(String playlistPath, String mediaPlaylist, java.util.function.LongFunction<byte[]> segmentBytes);
+  }
 
   private LiveHlsOrigin(Builder b) {
     this.clip = b.clip;
+    this.sidecarSuffix = b.sidecarSuffix;
+    this.sidecarRenderer = b.sidecarRenderer;
     this.window = new LiveWindow(b.clip, b.clock, b.windowSegments, b.firstMediaSequence,
         b.endAfterSegments, b.segmentQuery);
     this.group = new MultiThreadIoEventLoopGroup(b.ioThreads, new DefaultThreadFactory("hls-origin", true),
@@ -346,6 +368,11 @@ public final class LiveHlsOrigin implements AutoCloseable {
     if (file.equals("index.m3u8")) {
       return new Resource(window.mediaPlaylist(variant).getBytes(StandardCharsets.UTF_8), Resource.PLAYLIST);
     }
+    if (sidecarRenderer != null && file.equals("index.m3u8" + sidecarSuffix)) {
+      byte[] sidecar = sidecarRenderer.render(path.substring(0, path.length() - sidecarSuffix.length()),
+          window.mediaPlaylist(variant), msn -> window.segment(variant, msn).bytes());
+      return sidecar == null ? null : new Resource(sidecar, "text/plain");
+    }
     if (!file.endsWith(".ts")) {
       return null;
     }
@@ -403,8 +430,24 @@ public final class LiveHlsOrigin implements AutoCloseable {
     private String segmentQuery = "";
     private int port;
     private int ioThreads = 1;
+    private String sidecarSuffix;
+    private SidecarRenderer sidecarRenderer;
 
     private Builder() {}
+
+    /**
+     * Serves a segment-integrity sidecar at each media playlist's path plus {@code suffix}
+     * ({@code .integrity}), rendered on each request for the playlist served then. Default: none.
+     */
+    public Builder sidecars(String suffix, SidecarRenderer renderer) {
+      Objects.requireNonNull(suffix, "suffix");
+      if (suffix.isEmpty() || suffix.contains("/")) {
+        throw new IllegalArgumentException("suffix: '" + suffix + "' (expected: non-empty, no /)");
+      }
+      this.sidecarSuffix = suffix;
+      this.sidecarRenderer = Objects.requireNonNull(renderer, "renderer");
+      return this;
+    }
 
     /** The clip to replay; default {@link HlsClip#bundled()}. */
     public Builder clip(HlsClip clip) {

@@ -37,6 +37,7 @@ public final class Swarm implements SwarmMembership {
   private final List<Binding> unboundOffers = new ArrayList<>();
   private Runnable announcementListener = () -> { };
   private UploadBudget uploadBudget = UploadBudget.unlimited();
+  private PeerBans bans = new PeerBans(0, System::nanoTime);
   private boolean closed;
 
   /**
@@ -81,7 +82,7 @@ public final class Swarm implements SwarmMembership {
 
   @Override
   public boolean admit(BinaryId remote, boolean weInitiate) {
-    if (closed || remote.equals(peerId) || sessions.containsKey(remote)) {
+    if (closed || remote.equals(peerId) || sessions.containsKey(remote) || bans.isBanned(remote)) {
       return false;
     }
     Binding existing = connecting.get(remote);
@@ -139,6 +140,31 @@ public final class Swarm implements SwarmMembership {
   /** Sets the agent-wide upload cap that paces this swarm's uploads (default: uncapped). */
   public void uploadBudget(UploadBudget budget) {
     this.uploadBudget = requireNonNull(budget, "budget");
+  }
+
+  /** Sets the refused peers of this swarm (default: nobody is ever refused). */
+  public void bans(PeerBans peerBans) {
+    this.bans = requireNonNull(peerBans, "peerBans");
+  }
+
+  /**
+   * Refuses a peer for the ban time and closes every link to it (its fetches fail with
+   * {@code DISCONNECTED}). The peer id need not be connected.
+   */
+  public void ban(String remotePeerId, String reason) {
+    if (!isPeerIdShaped(remotePeerId)) {
+      return;
+    }
+    BinaryId remote = BinaryId.ofAscii(remotePeerId);
+    bans.ban(remote);
+    PeerSession session = sessions.get(remote);
+    if (session != null) {
+      session.close(reason);
+    }
+    Binding pending = connecting.get(remote);
+    if (pending != null) {
+      pending.link.close(reason);
+    }
   }
 
   /** Fetches a segment from a connected peer. */

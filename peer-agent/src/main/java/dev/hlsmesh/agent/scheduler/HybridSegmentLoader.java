@@ -9,6 +9,8 @@ import dev.hlsmesh.agent.delivery.HlsStream;
 import dev.hlsmesh.agent.delivery.SegmentLoadException;
 import dev.hlsmesh.agent.delivery.SegmentLoader;
 import dev.hlsmesh.agent.delivery.SegmentRequest;
+import dev.hlsmesh.agent.integrity.SegmentVerifier;
+import dev.hlsmesh.agent.integrity.Verdict;
 import dev.hlsmesh.agent.scheduler.Planner.Decision;
 import dev.hlsmesh.agent.scheduler.Planner.FromCdn;
 import dev.hlsmesh.agent.scheduler.Planner.FromPeer;
@@ -73,6 +75,7 @@ public final class HybridSegmentLoader implements SegmentLoader {
   private final TaskScheduler timers;
   private final Random random;
   private final Planner planner;
+  private final SegmentVerifier verifier;
 
   // Guarded by this.
   private final Map<Long, Job> jobs = new HashMap<>();
@@ -122,12 +125,31 @@ public final class HybridSegmentLoader implements SegmentLoader {
    */
   public HybridSegmentLoader(Agent agent, SwarmKey swarm, SegmentStore store, SegmentLoader cdn, AgentStats stats,
       SchedulerSettings settings, Clock clock, TaskScheduler timers, Random random) {
+    this(agent, swarm, store, cdn, stats, settings, clock, timers, random,
+        SegmentVerifier.withoutCdn(requireNonNull(agent, "agent").config().integrity()));
+  }
+
+  /**
+   * As the other constructor, with the check every segment from a peer passes before it is
+   * stored, shared or played (docs/security.md); {@link SegmentVerifier#create} makes one that
+   * fetches the platform's signed sidecars from the CDN. The other constructor checks sizes
+   * from byte ranges and the configured validator only.
+   */
+  public HybridSegmentLoader(Agent agent, SwarmKey swarm, SegmentStore store, SegmentLoader cdn, AgentStats stats,
+      SchedulerSettings settings, Clock clock, TaskScheduler timers, Random random, SegmentVerifier verifier) {
     this(settings.p2pEnabled() ? PeerNetwork.of(requireNonNull(agent, "agent"), requireNonNull(swarm, "swarm")) : null,
-        swarm, store, cdn, stats, settings, clock, timers, random);
+        swarm, store, cdn, stats, settings, clock, timers, random, verifier);
   }
 
   HybridSegmentLoader(PeerNetwork network, SwarmKey swarm, SegmentStore store, SegmentLoader cdn, AgentStats stats,
       SchedulerSettings settings, Clock clock, TaskScheduler timers, Random random) {
+    this(network, swarm, store, cdn, stats, settings, clock, timers, random,
+        SegmentVerifier.withoutCdn(dev.hlsmesh.agent.IntegritySettings.defaults()));
+  }
+
+  HybridSegmentLoader(PeerNetwork network, SwarmKey swarm, SegmentStore store, SegmentLoader cdn, AgentStats stats,
+      SchedulerSettings settings, Clock clock, TaskScheduler timers, Random random, SegmentVerifier verifier) {
+    this.verifier = requireNonNull(verifier, "verifier");
     this.settings = requireNonNull(settings, "settings");
     this.network = settings.p2pEnabled() ? requireNonNull(network, "network") : null;
     this.swarm = requireNonNull(swarm, "swarm");
@@ -343,7 +365,13 @@ public final class HybridSegmentLoader implements SegmentLoader {
   }
 
   private void onPeerDone(Job job, String peerId, long startMillis, byte[] bytes, Throwable error) {
-    boolean won;
+    if (error == null) {
+      // Nothing from a peer is stored, re-shared or played before it is checked; the job stays
+      // "peer fetching" meanwhile, so the CDN still takes over at the safety point.
+      verifier.verify(job.request, bytes).whenComplete((verdict, e) -> onPeerChecked(job, peerId, startMillis, bytes,
+          verdict == null ? Verdict.UNPROVEN : verdict));
+      return;
+    }
     synchronized (this) {
       job.peerFetching = false;
       job.peerInFlight = null;
@@ -354,15 +382,25 @@ public final class HybridSegmentLoader implements SegmentLoader {
           && given.partialBytes().length > 0 && given.totalBytes() > given.partialBytes().length
           && !job.settled && !job.cdnFetching && !closed) {
         stats.recordReceived(SegmentSourceKind.PEER, given.partialBytes().length);
-        startCdnRest(job, given.partialBytes(), given.totalBytes());
+        startCdnRest(job, peerId, given.partialBytes(), given.totalBytes());
         return;
       }
-      if (error != null) {
-        job.failedPeers.add(peerId);
-        log.debug("segment {} from peer {} failed: {}", job.segmentId, peerId, error.toString());
-        stats.recordFailure(swarm, AgentEvent.FailureKind.PEER_FETCH,
-            "segment " + job.segmentId + " from peer " + peerId + ": " + cause);
-        step(job);
+      job.failedPeers.add(peerId);
+      log.debug("segment {} from peer {} failed: {}", job.segmentId, peerId, error.toString());
+      stats.recordFailure(swarm, AgentEvent.FailureKind.PEER_FETCH,
+          "segment " + job.segmentId + " from peer " + peerId + ": " + cause);
+      step(job);
+    }
+  }
+
+  private void onPeerChecked(Job job, String peerId, long startMillis, byte[] bytes, Verdict verdict) {
+    boolean won;
+    synchronized (this) {
+      job.peerFetching = false;
+      job.peerInFlight = null;
+      job.givingUp = false;
+      if (!verdict.accepted()) {
+        rejectPeerCopy(job, peerId, verdict);
         return;
       }
       long fetchMillis = Math.max(0, clock.millis() - startMillis);
@@ -403,7 +441,7 @@ public final class HybridSegmentLoader implements SegmentLoader {
    * Completes a segment whose first bytes came from a peer with a range request for the rest
    * (PROTOCOL.md C.6 resume semantics, on HTTP). Under the monitor.
    */
-  private void startCdnRest(Job job, byte[] partial, long totalBytes) {
+  private void startCdnRest(Job job, String peerId, byte[] partial, long totalBytes) {
     Segment whole = job.request.segment();
     long base = whole.byteRange().map(ByteRange::offset).orElse(0L);
     Segment rest = new Segment(whole.mediaSequenceNumber(), whole.id(), whole.uri(),
@@ -436,9 +474,37 @@ public final class HybridSegmentLoader implements SegmentLoader {
       } else {
         byte[] joined = Arrays.copyOf(partial, (int) totalBytes);
         System.arraycopy(tail, 0, joined, partial.length, tail.length);
-        onCdnDone(job, startMillis, joined, null);
+        verifier.verify(job.request, joined).whenComplete((verdict, e) -> {
+          if (verdict != null && verdict.accepted()) {
+            onCdnDone(job, startMillis, joined, null);
+          } else {
+            synchronized (this) {
+              job.cdnFetching = false;
+              rejectPeerCopy(job, peerId, verdict == null ? Verdict.UNPROVEN : verdict);
+            }
+          }
+        });
       }
     });
+  }
+
+  /**
+   * A peer's copy failed its check: it is dropped, the peer is banned when it is to blame, and
+   * the segment comes from the CDN. Under the monitor.
+   */
+  private void rejectPeerCopy(Job job, String peerId, Verdict verdict) {
+    job.failedPeers.add(peerId);
+    if (verdict.peerAtFault()) {
+      log.warn("segment {} from peer {} is corrupt: dropped, peer banned, fetching it from the CDN", job.segmentId, peerId);
+      stats.recordValidationFailure(swarm, job.segmentId, SegmentSourceKind.PEER, peerId,
+          "the bytes do not match the segment's hash or size, or the validator refused them");
+      network.ban(peerId, "sent a corrupt copy of segment " + job.segmentId);
+    } else {
+      log.debug("segment {} from peer {}: {}, fetching it from the CDN", job.segmentId, peerId, verdict);
+    }
+    if (!closed && !job.settled && !job.result.isDone() && !job.cdnFetching) {
+      startCdn(job, CdnFallbackReason.PEER_COPY_REJECTED);
+    }
   }
 
   private void onCdnDone(Job job, long startMillis, byte[] bytes, Throwable error) {

@@ -30,6 +30,11 @@ interface PeerNetwork {
   /** Replaces the ids announced as being fetched over HTTP. */
   void announceLoading(Collection<Long> segmentIds);
 
+  /** Disconnects a peer that sent a corrupt segment and refuses it for a while. */
+  default void ban(String peerId, String reason) {
+    // fakes in tests need not model bans
+  }
+
   /** Calls {@code listener} (any thread) after {@link #neighbours()} changed; until {@link #close()}. */
   void onChange(Runnable listener);
 
@@ -60,6 +65,11 @@ interface PeerNetwork {
       @Override
       public void giveUp(String peerId, long segmentId) {
         agent.giveUp(swarm, peerId, segmentId);
+      }
+
+      @Override
+      public void ban(String peerId, String reason) {
+        agent.banPeer(swarm, peerId, reason);
       }
 
       @Override

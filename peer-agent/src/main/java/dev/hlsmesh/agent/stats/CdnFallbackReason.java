@@ -14,5 +14,10 @@ public enum CdnFallbackReason {
    */
   PEER_TOO_SLOW,
   /** P2P is switched off for the stream: every segment comes from the CDN. */
-  P2P_DISABLED
+  P2P_DISABLED,
+  /**
+   * A peer's copy failed its integrity check (corrupt, or without a required proof) and was
+   * dropped (docs/security.md).
+   */
+  PEER_COPY_REJECTED
 }
