@@ -174,6 +174,8 @@ class CorruptPeerTest {
     assertThat(player.stats().stalls()).isZero();
     assertThat(viewer.connectedPeers(swarm)).doesNotContain(attackerId);
     assertThat(verifier.stats().verifiedSegments()).isZero(); // nobody honest to verify
+    assertThat(stats.validationFailures()).isEqualTo(verifier.stats().corruptSegments());
+    assertThat(stats.cdnFallbacks(dev.hlsmesh.agent.stats.CdnFallbackReason.PEER_COPY_REJECTED)).isPositive();
     for (long id : store.segmentIds(swarm)) {
       assertThat(store.get(swarm, id).map(CorruptPeerTest::bytes).orElseThrow())
           .as("stored segment %d", id).isEqualTo(origin.segmentBytes(VARIANT, id));
