@@ -126,7 +126,8 @@ public final class HybridSegmentLoader implements SegmentLoader {
   public HybridSegmentLoader(Agent agent, SwarmKey swarm, SegmentStore store, SegmentLoader cdn, AgentStats stats,
       SchedulerSettings settings, Clock clock, TaskScheduler timers, Random random) {
     this(agent, swarm, store, cdn, stats, settings, clock, timers, random,
-        SegmentVerifier.withoutCdn(requireNonNull(agent, "agent").config().integrity()));
+        SegmentVerifier.withoutCdn(agent == null ? dev.hlsmesh.agent.IntegritySettings.defaults()
+            : agent.config().integrity()));
   }
 
   /**
