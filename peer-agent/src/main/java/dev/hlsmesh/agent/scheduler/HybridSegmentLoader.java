@@ -404,6 +404,7 @@ public final class HybridSegmentLoader implements SegmentLoader {
         rejectPeerCopy(job, peerId, verdict);
         return;
       }
+      stats.recordPeerSegmentChecked(verdict == Verdict.VERIFIED);
       long fetchMillis = Math.max(0, clock.millis() - startMillis);
       peerRate(peerId).record(bytes.length, fetchMillis);
       stats.recordReceived(SegmentSourceKind.PEER, bytes.length);
@@ -477,6 +478,7 @@ public final class HybridSegmentLoader implements SegmentLoader {
         System.arraycopy(tail, 0, joined, partial.length, tail.length);
         verifier.verify(job.request, joined).whenComplete((verdict, e) -> {
           if (verdict != null && verdict.accepted()) {
+            stats.recordPeerSegmentChecked(verdict == Verdict.VERIFIED);
             onCdnDone(job, startMillis, joined, null);
           } else {
             synchronized (this) {

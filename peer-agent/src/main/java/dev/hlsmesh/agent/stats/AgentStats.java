@@ -54,6 +54,8 @@ public final class AgentStats {
   private final AtomicLong startupMillis = new AtomicLong(-1);
   private final AtomicLong liveLatencyMillis = new AtomicLong(-1);
   private final LongAdder validationFailures = new LongAdder();
+  private final LongAdder verifiedPeerSegments = new LongAdder();
+  private final LongAdder unverifiedPeerSegments = new LongAdder();
   private final Map<CdnFallbackReason, LongAdder> cdnFallbacks = new EnumMap<>(CdnFallbackReason.class);
   private final LongAdder droppedEvents = new LongAdder();
   private final List<AgentStatsListener> listeners = new CopyOnWriteArrayList<>();
@@ -194,6 +196,14 @@ public final class AgentStats {
     publish(event);
   }
 
+  /**
+   * A segment from a peer passed its integrity check: {@code proven} when a signed sidecar
+   * proved it, otherwise it was accepted unverified (docs/security.md).
+   */
+  public void recordPeerSegmentChecked(boolean proven) {
+    (proven ? verifiedPeerSegments : unverifiedPeerSegments).increment();
+  }
+
   /** A connection to a peer opened. */
   public void recordPeerConnected(SwarmKey swarm, String peerId) {
     publish(new AgentEvent.PeerConnected(clock.millis(), swarm, peerId));
@@ -262,7 +272,8 @@ public final class AgentStats {
     int peers = connectedPeers();
     return new AgentStatsSnapshot(clock.millis(), cdn, peer, uploadedBytes.sum(), cdnSegments.sum(),
         peerSegments.sum(), AgentStatsSnapshot.offload(cdn, peer), stalls.sum(), stallMillis.sum(),
-        startupMillis.get(), liveLatencyMillis.get(), peers, validationFailures.sum());
+        startupMillis.get(), liveLatencyMillis.get(), peers, validationFailures.sum(), verifiedPeerSegments.sum(),
+        unverifiedPeerSegments.sum());
   }
 
   /** {@link #snapshot()} as one line of JSON, with the snapshot's field names. */

@@ -17,6 +17,9 @@ package dev.hlsmesh.agent.stats;
  *     playback
  * @param connectedPeers peers connected now, over all swarms
  * @param validationFailures segments discarded because their bytes failed verification
+ * @param verifiedPeerSegments segments from peers proven by the platform's signed sidecar
+ * @param unverifiedPeerSegments segments from peers accepted without that proof (size checked
+ *     against the CDN's, or nothing could be checked: no sidecar configured or published)
  */
 public record AgentStatsSnapshot(
     long takenAtMillis,
@@ -31,7 +34,9 @@ public record AgentStatsSnapshot(
     long startupMillis,
     long liveLatencyMillis,
     int connectedPeers,
-    long validationFailures) {
+    long validationFailures,
+    long verifiedPeerSegments,
+    long unverifiedPeerSegments) {
 
   /** {@code peer / (cdn + peer)}, or 0 when both are 0. */
   static double offload(long cdnBytes, long peerBytes) {

@@ -175,6 +175,8 @@ class CorruptPeerTest {
     assertThat(viewer.connectedPeers(swarm)).doesNotContain(attackerId);
     assertThat(verifier.stats().verifiedSegments()).isZero(); // nobody honest to verify
     assertThat(stats.validationFailures()).isEqualTo(verifier.stats().corruptSegments());
+    assertThat(stats.snapshot().verifiedPeerSegments()).isZero();
+    assertThat(stats.snapshot().unverifiedPeerSegments()).isZero();
     assertThat(stats.cdnFallbacks(dev.hlsmesh.agent.stats.CdnFallbackReason.PEER_COPY_REJECTED)).isPositive();
     for (long id : store.segmentIds(swarm)) {
       assertThat(store.get(swarm, id).map(CorruptPeerTest::bytes).orElseThrow())

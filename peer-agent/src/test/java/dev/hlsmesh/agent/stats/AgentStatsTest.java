@@ -75,7 +75,7 @@ class AgentStatsTest {
     assertThat(json.get("connectedPeers").asInt()).isEqualTo(2);
     assertThat(json.fieldNames()).toIterable().containsExactlyInAnyOrder("takenAtMillis", "cdnBytes", "peerBytes",
         "uploadedBytes", "cdnSegments", "peerSegments", "offloadRatio", "stalls", "stallMillis", "startupMillis",
-        "liveLatencyMillis", "connectedPeers", "validationFailures");
+        "liveLatencyMillis", "connectedPeers", "validationFailures", "verifiedPeerSegments", "unverifiedPeerSegments");
     assertThat(stats.toJson()).doesNotContain("\n");
   }
 
