@@ -348,6 +348,10 @@ public final class Agent implements AutoCloseable {
    * Fetches one whole segment from one connected peer (one request at a time per connection;
    * later fetches to the same peer wait their turn).
    *
+   * <p>The bytes are the peer's, unchecked: the hybrid scheduler verifies them
+   * ({@code SegmentVerifier}, docs/security.md) before it stores or plays them; a caller of
+   * this method must do the same.
+   *
    * @return the segment's bytes; or fails with a {@link PeerFetchException} whose
    *     {@link PeerFetchException#reason()} says why (absent, timeout, disconnected, ...)
    */

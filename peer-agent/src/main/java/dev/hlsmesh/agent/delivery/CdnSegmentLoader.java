@@ -91,6 +91,11 @@ public final class CdnSegmentLoader implements SegmentLoader {
     return result;
   }
 
+  /** The CDN fetcher it loads through (the segment verifier fetches sidecars through it too). */
+  public CdnFetcher fetcher() {
+    return fetcher;
+  }
+
   /** Fetches in progress (for tests). */
   int activeFetches() {
     return active.size();

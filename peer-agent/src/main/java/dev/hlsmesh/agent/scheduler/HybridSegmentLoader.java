@@ -3,8 +3,10 @@ package dev.hlsmesh.agent.scheduler;
 import static java.util.Objects.requireNonNull;
 
 import dev.hlsmesh.agent.Agent;
+import dev.hlsmesh.agent.IntegritySettings;
 import dev.hlsmesh.agent.PeerFetchException;
 import dev.hlsmesh.agent.SwarmKey;
+import dev.hlsmesh.agent.delivery.CdnSegmentLoader;
 import dev.hlsmesh.agent.delivery.HlsStream;
 import dev.hlsmesh.agent.delivery.SegmentLoadException;
 import dev.hlsmesh.agent.delivery.SegmentLoader;
@@ -125,16 +127,26 @@ public final class HybridSegmentLoader implements SegmentLoader {
    */
   public HybridSegmentLoader(Agent agent, SwarmKey swarm, SegmentStore store, SegmentLoader cdn, AgentStats stats,
       SchedulerSettings settings, Clock clock, TaskScheduler timers, Random random) {
-    this(agent, swarm, store, cdn, stats, settings, clock, timers, random,
-        SegmentVerifier.withoutCdn(agent == null ? dev.hlsmesh.agent.IntegritySettings.defaults()
-            : agent.config().integrity()));
+    this(agent, swarm, store, cdn, stats, settings, clock, timers, random, defaultVerifier(agent, cdn));
+  }
+
+  /**
+   * The agent's integrity settings, with sidecars and HEAD sizes through the CDN loader's fetcher
+   * when it is a {@link CdnSegmentLoader}; otherwise byte-range sizes and the validator only.
+   */
+  private static SegmentVerifier defaultVerifier(Agent agent, SegmentLoader cdn) {
+    IntegritySettings integrity = agent == null ? IntegritySettings.defaults() : agent.config().integrity();
+    return cdn instanceof CdnSegmentLoader cdnLoader
+        ? SegmentVerifier.create(integrity, cdnLoader.fetcher())
+        : SegmentVerifier.withoutCdn(integrity);
   }
 
   /**
    * As the other constructor, with the check every segment from a peer passes before it is
    * stored, shared or played (docs/security.md); {@link SegmentVerifier#create} makes one that
-   * fetches the platform's signed sidecars from the CDN. The other constructor checks sizes
-   * from byte ranges and the configured validator only.
+   * fetches the platform's signed sidecars from the CDN. The other constructor makes that one
+   * from the agent's {@link IntegritySettings} when {@code cdn} is a {@link CdnSegmentLoader},
+   * and otherwise checks byte-range sizes and the configured validator only.
    */
   public HybridSegmentLoader(Agent agent, SwarmKey swarm, SegmentStore store, SegmentLoader cdn, AgentStats stats,
       SchedulerSettings settings, Clock clock, TaskScheduler timers, Random random, SegmentVerifier verifier) {
@@ -145,7 +157,7 @@ public final class HybridSegmentLoader implements SegmentLoader {
   HybridSegmentLoader(PeerNetwork network, SwarmKey swarm, SegmentStore store, SegmentLoader cdn, AgentStats stats,
       SchedulerSettings settings, Clock clock, TaskScheduler timers, Random random) {
     this(network, swarm, store, cdn, stats, settings, clock, timers, random,
-        SegmentVerifier.withoutCdn(dev.hlsmesh.agent.IntegritySettings.defaults()));
+        SegmentVerifier.withoutCdn(IntegritySettings.defaults()));
   }
 
   HybridSegmentLoader(PeerNetwork network, SwarmKey swarm, SegmentStore store, SegmentLoader cdn, AgentStats stats,
