@@ -17,8 +17,9 @@ import java.util.Optional;
  * @param publicKeys the platform's Ed25519 public keys that sign sidecars, by key id (the
  *     one-line base64 form {@code bin/publisher keygen} prints); empty: no sidecars are fetched
  * @param sidecarRequired with keys: a peer's segment that no valid sidecar proves (not
- *     published, not listed yet, forged) is dropped and fetched from the CDN; without it such a
- *     segment is checked by size only and counted as unverified
+ *     published, not listed yet, forged) is dropped and fetched from the CDN; without it, while
+ *     a playlist has no valid sidecar at all, its segments are checked by size only and counted
+ *     as unverified
  * @param sidecarSuffix appended to a media playlist's URL path to find its sidecar
  * @param sidecarRefreshMillis a sidecar that does not list a wanted segment is fetched again
  *     at most this often

@@ -45,9 +45,10 @@ import org.slf4j.LoggerFactory;
  *       playlist, fetched from the CDN only (never from a peer), verified with those keys and
  *       bound to that playlist's path; fetched again, at most every
  *       {@code sidecarRefreshMillis}, when it does not list the segment yet;
- *   <li>without a sidecar's proof (no keys, not published, not listed, rejected) and unless a
- *       sidecar is required: the size, against the playlist's byte range or the CDN's
- *       {@code Content-Length} (HEAD), counted as unverified;
+ *   <li>without any valid sidecar for the playlist (no keys, not published, rejected) and
+ *       unless a sidecar is required: the size, against the playlist's byte range or the CDN's
+ *       {@code Content-Length} (HEAD), counted as unverified. A segment that a valid sidecar
+ *       of its playlist does not list (yet) is {@link Verdict#UNPROVEN};
  *   <li>then the embedder's {@link SegmentValidator}, if any.
  * </ol>
  *
@@ -187,7 +188,9 @@ public final class SegmentVerifier {
         boolean same = entry.get().sizeBytes() == bytes.length && entry.get().sha256Hex().equals(HashWindow.sha256Hex(bytes));
         return CompletableFuture.completedFuture(same ? Verdict.VERIFIED : Verdict.CORRUPT);
       }
-      if (settings.sidecarRequired()) {
+      if (settings.sidecarRequired() || hashes != null) {
+        // A stream that publishes sidecars is held to them: a segment its sidecar does not
+        // list (yet) could be a same-size substitute a size check would pass.
         return CompletableFuture.completedFuture(Verdict.UNPROVEN);
       }
       return checkSize(segment, bytes);

@@ -173,6 +173,19 @@ class SegmentVerifierTest {
   }
 
   @Test
+  void aStreamThatPublishesSidecarsIsHeldToThemEvenWhenNotRequired() throws Exception {
+    publish(PLAYLIST_360, sidecar(PLATFORM, PLAYLIST_360, "/live/360p/index.m3u8", 10, 2));
+    cdn.sizes.put(URI.create("http://cdn.example/live/360p/12.ts?token=t"), (long) segmentBytes(12).length);
+    SegmentVerifier verifier = verifier(false);
+    assertThat(verdict(verifier.verify(request(PLAYLIST_360, 10), segmentBytes(10)))).isEqualTo(Verdict.VERIFIED);
+    // 12 is not listed yet: a same-size substitute would pass a size check, so none is made.
+    byte[] substitute = segmentBytes(12);
+    substitute[0] ^= 1;
+    assertThat(verdict(verifier.verify(request(PLAYLIST_360, 12), substitute))).isEqualTo(Verdict.UNPROVEN);
+    assertThat(cdn.heads).isEmpty();
+  }
+
+  @Test
   void concurrentChecksShareOneSidecarFetch() throws Exception {
     cdn.held = new CompletableFuture<>();
     SegmentVerifier verifier = verifier(false);
