@@ -64,6 +64,7 @@ import java.util.concurrent.TimeUnit;
 public final class Demo implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** One viewer; {@code agent} is null with {@code --no-p2p}. */
   private record Viewer(int number, Agent agent, AgentStats stats, SegmentLoader loader, VirtualPlayer player) {
   }
 
@@ -132,7 +133,7 @@ public final class Demo implements AutoCloseable {
    */
   void run() throws Exception {
     startedAtMillis = System.currentTimeMillis();
-    URI trackerUri = options.tracker().orElseGet(() -> {
+    URI trackerUri = !options.p2p() ? null : options.tracker().orElseGet(() -> {
       Tracker tracker = Tracker.start(TrackerConfig.builder().host("127.0.0.1").port(0).build());
       own(tracker);
       return tracker.webSocketUri();
@@ -149,15 +150,38 @@ public final class Demo implements AutoCloseable {
     HlsStream stream = firstStream(playlists, playlist);
 
     TaskScheduler scheduler = TaskScheduler.of(timer);
-    AgentConfig agentConfig = AgentConfig.builder(trackerUri).build();
+    // Agents below minPeers re-announce every 10 s for more offers, so a small swarm fills to a
+    // full mesh within seconds instead of one tracker interval (30 s) per step.
+    int maxPeers = 10;
+    AgentConfig agentConfig = options.p2p()
+        ? AgentConfig.builder(trackerUri).peers(Math.min(maxPeers, options.agents() - 1), maxPeers).build() : null;
+    SchedulerSettings settings = options.p2p() ? SchedulerSettings.defaults()
+        : SchedulerSettings.defaults().withP2pDisabled();
+    // All agents first, then all players: on one machine, an agent starting (WebRTC, tracker
+    // connection) would otherwise delay the startup of the players started before it, which a
+    // viewer with its own machine never sees.
+    List<Agent> agents = new ArrayList<>();
+    List<SegmentStore> stores = new ArrayList<>();
     for (int i = 1; i <= options.agents(); i++) {
       SegmentStore store = new InMemorySegmentStore(64L << 20, Duration.ofMinutes(1), Clock.systemUTC());
-      Agent agent = own(Agent.start(agentConfig, store));
-      agent.join(swarm);
-      AgentStats stats = agent.stats(); // the agent records its uploads and peer count there
-      SegmentLoader loader = own(new HybridSegmentLoader(agent, swarm, store,
-          new CdnSegmentLoader(fetcher, stats, 10_000, 64 << 20), stats, SchedulerSettings.defaults(), Clock.systemUTC(),
-          scheduler, new SecureRandom(), SegmentVerifier.create(agentConfig.integrity(), fetcher)));
+      stores.add(store);
+      if (options.p2p()) {
+        Agent agent = own(Agent.start(agentConfig, store));
+        agent.join(swarm);
+        agents.add(agent);
+      }
+    }
+    for (int i = 1; i <= options.agents(); i++) {
+      Agent agent = options.p2p() ? agents.get(i - 1) : null;
+      // An agent records its uploads and peer count in its own stats.
+      AgentStats stats = agent != null ? agent.stats() : new AgentStats();
+      // With P2P off the scheduler passes every load to the CDN loader: a plain player.
+      CdnSegmentLoader cdn = new CdnSegmentLoader(fetcher, stats, 10_000, 64 << 20);
+      SegmentLoader loader = own(agent == null
+          ? new HybridSegmentLoader(null, swarm, stores.get(i - 1), cdn, stats, settings, Clock.systemUTC(), scheduler,
+              new SecureRandom())
+          : new HybridSegmentLoader(agent, swarm, stores.get(i - 1), cdn, stats, settings, Clock.systemUTC(), scheduler,
+              new SecureRandom(), SegmentVerifier.create(agentConfig.integrity(), fetcher)));
       VirtualPlayer player = own(VirtualPlayer.follow(stream, loader, playlists, Clock.systemUTC(), scheduler,
           PlayerSettings.defaults(), stats));
       synchronized (this) {
@@ -170,7 +194,8 @@ public final class Demo implements AutoCloseable {
     }
     HlsProxy proxy = own(HlsProxy.start(playlist, fetcher, first.loader(), first.stats(), ProxySettings.defaults()));
 
-    out.printf(Locale.ROOT, "hlsmesh demo: %d agents, stream %s, tracker %s%n", options.agents(), playlist, trackerUri);
+    out.printf(Locale.ROOT, "hlsmesh demo: %d agents, stream %s, %s%n", options.agents(), playlist,
+        options.p2p() ? "tracker " + trackerUri : "P2P off (CDN-only players)");
     out.printf(Locale.ROOT, "Play through agent 1: ffplay %s   (stats: %s)%n", proxy.playlistUri(), proxy.statsUri());
     timer.scheduleAtFixedRate(this::printTable, options.reportSeconds(), options.reportSeconds(), TimeUnit.SECONDS);
     if (options.durationSeconds().isPresent()) {
@@ -222,6 +247,9 @@ public final class Demo implements AutoCloseable {
   }
 
   private synchronized void printTable() {
+    if (closed) {
+      return; // a timer run that waited for finish(): the summary must stay the last line
+    }
     StringBuilder table = new StringBuilder();
     long elapsed = (System.currentTimeMillis() - startedAtMillis) / 1000;
     table.append(String.format(Locale.ROOT, "%n[%4d s] %-6s %5s %10s %10s %10s %8s %7s %8s %9s %9s%n", elapsed, "agent",
@@ -290,6 +318,7 @@ public final class Demo implements AutoCloseable {
     }
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("durationSeconds", (System.currentTimeMillis() - startedAtMillis) / 1000.0);
+    summary.put("p2p", options.p2p());
     summary.put("agents", agents);
     summary.put("total", total);
     return JSON.writeValueAsString(summary);

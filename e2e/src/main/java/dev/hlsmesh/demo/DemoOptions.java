@@ -15,18 +15,22 @@ import java.util.OptionalLong;
  * @param agents agents in this process, 1..50
  * @param durationSeconds stop by itself after this long; empty: until Ctrl-C
  * @param reportSeconds time between two tables
+ * @param p2p false ({@code --no-p2p}): every agent is a plain CDN-only player, with no tracker
+ *     connection and no peer connections (the baseline the hybrid delivery is compared with)
  */
 record DemoOptions(Optional<URI> playlist, Optional<URI> tracker, int agents, OptionalLong durationSeconds,
-    int reportSeconds) {
+    int reportSeconds, boolean p2p) {
 
   static final String USAGE = """
       usage: demo [--agents N] [--duration SECONDS] [--playlist URL] [--tracker URL] [--report SECONDS]
+                  [--no-p2p]
         --agents N          agents (viewers) in this process, 1..50 (default 10)
         --duration SECONDS  stop after this long and print a JSON summary (default: run until Ctrl-C)
         --playlist URL      a live HLS master or media playlist (default: a built-in live origin
                             replaying the shipped clip)
         --tracker URL       a WebTorrent tracker, ws:// or wss:// (default: a built-in tracker)
-        --report SECONDS    time between two tables, 1..3600 (default 5)""";
+        --report SECONDS    time between two tables, 1..3600 (default 5)
+        --no-p2p            CDN-only players: no tracker, no peers, no uploads (the baseline)""";
 
   /** A bad command line; the message says what was expected. */
   static final class UsageException extends Exception {
@@ -43,11 +47,16 @@ record DemoOptions(Optional<URI> playlist, Optional<URI> tracker, int agents, Op
     int agents = 10;
     OptionalLong duration = OptionalLong.empty();
     int report = 5;
+    boolean p2p = true;
     List<String> problems = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
       if (name.equals("--help") || name.equals("-h")) {
         throw new UsageException("");
+      }
+      if (name.equals("--no-p2p")) {
+        p2p = false;
+        continue;
       }
       if (!List.of("--playlist", "--tracker", "--agents", "--duration", "--report").contains(name)) {
         problems.add("unknown option " + name);
@@ -70,7 +79,11 @@ record DemoOptions(Optional<URI> playlist, Optional<URI> tracker, int agents, Op
     if (!problems.isEmpty()) {
       throw new UsageException(String.join("; ", problems));
     }
-    return new DemoOptions(playlist, tracker, agents, duration, report);
+    if (!p2p && tracker.isPresent()) {
+      problems.add("--tracker: not used with --no-p2p");
+      throw new UsageException(String.join("; ", problems));
+    }
+    return new DemoOptions(playlist, tracker, agents, duration, report, p2p);
   }
 
   private static Optional<URI> url(List<String> problems, String name, String value, String... schemes) {

@@ -16,6 +16,17 @@ class DemoOptionsTest {
     assertThat(o.tracker()).isEmpty();
     assertThat(o.durationSeconds()).isEmpty();
     assertThat(o.reportSeconds()).isEqualTo(5);
+    assertThat(o.p2p()).isTrue();
+  }
+
+  @Test
+  void noP2pMakesEveryAgentACdnOnlyPlayerAndRefusesATracker() throws Exception {
+    DemoOptions o = DemoOptions.parse("--agents", "4", "--no-p2p");
+    assertThat(o.p2p()).isFalse();
+    assertThat(o.agents()).isEqualTo(4);
+    assertThatThrownBy(() -> DemoOptions.parse("--no-p2p", "--tracker", "wss://tracker.example/"))
+        .isInstanceOf(DemoOptions.UsageException.class)
+        .hasMessage("--tracker: not used with --no-p2p");
   }
 
   @Test

@@ -10,6 +10,7 @@ import dev.hlsmesh.agent.peer.Swarm;
 import dev.hlsmesh.agent.peer.UploadBudget;
 import dev.hlsmesh.agent.stats.AgentEventListener;
 import dev.hlsmesh.agent.stats.AgentStats;
+import dev.hlsmesh.agent.store.ArrivingSegment;
 import dev.hlsmesh.agent.store.SegmentStore;
 import dev.hlsmesh.agent.store.StoreChange;
 import dev.hlsmesh.agent.tracker.LinkFactory;
@@ -184,6 +185,11 @@ public final class Agent implements AutoCloseable {
       @Override
       public List<Long> loadingSegmentIds() {
         return loading.getOrDefault(swarm, List.of());
+      }
+
+      @Override
+      public ArrivingSegment arriving(long segmentId) {
+        return store.arriving(swarm, segmentId).orElse(null);
       }
     });
   }

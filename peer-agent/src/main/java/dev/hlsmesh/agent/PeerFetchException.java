@@ -66,7 +66,11 @@ public final class PeerFetchException extends Exception {
     return reason;
   }
 
-  /** The segment's first bytes received before the fetch ended; empty unless {@link Reason#GIVEN_UP}. */
+  /**
+   * The segment's first bytes received before the fetch ended: for {@link Reason#GIVEN_UP}, and
+   * for {@link Reason#ABSENT} when the peer was serving the segment while it arrived and its own
+   * transfer failed; empty otherwise.
+   */
   public byte[] partialBytes() {
     return partialBytes;
   }

@@ -21,6 +21,16 @@ public interface BodyListener {
      */
     void onData(ByteBuffer chunk);
 
+    /**
+     * How many bytes the whole fetch will deliver, as soon as a response says so
+     * ({@code Content-Length}, or the length of the {@code Content-Range} asked for): at most once,
+     * before the first {@link #onData}, and not at all for a body of unknown length. Lets a
+     * listener that re-shares the bytes while they arrive tell its own receivers the size. Under
+     * the same rules as {@link #onData}. Default: ignored.
+     */
+    default void onBodySize(long totalBytes) {
+    }
+
     /** A listener that drops the bytes (for callers that only want the outcome). */
     static BodyListener discarding() {
         return chunk -> { };

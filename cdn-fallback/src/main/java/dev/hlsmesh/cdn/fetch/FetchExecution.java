@@ -56,6 +56,7 @@ final class FetchExecution implements Fetch {
     private TaskScheduler.Cancellable deadlineTimer;
     private TaskScheduler.Cancellable retryTimer;
     private long delivered;
+    private boolean bodySizeTold;
     private int attempts;
     private int backoffs;
 
@@ -308,6 +309,16 @@ final class FetchExecution implements Fetch {
                     attemptFailed(attempt, new FetchResult.HttpError(uri, status, delivered, attempts),
                             serverFault, serverFault || notPublishedYet);
                     return new AttemptSubscriber(attempt);
+                }
+                long expected = expectedBytes(attempt);
+                if (!bodySizeTold && expected >= 0) {
+                    bodySizeTold = true;
+                    try {
+                        listener.onBodySize(delivered + expected);
+                    } catch (RuntimeException e) {
+                        finish(new FetchResult.Cancelled("the listener threw " + describe(e), delivered, attempts));
+                        return new AttemptSubscriber(attempt);
+                    }
                 }
                 attempt.lastProgressNanos = fetcher.nanoTime();
                 attempt.stallTimer = fetcher.scheduler().schedule(

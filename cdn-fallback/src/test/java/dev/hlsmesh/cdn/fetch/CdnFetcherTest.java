@@ -82,6 +82,8 @@ class CdnFetcherTest {
         assertThat(listener.chunkSizes).hasSizeGreaterThan(1);
         assertThat(listener.chunkBeforeCompletion).isTrue();
         assertThat(listener.chunkAfterCompletion).isFalse();
+        assertThat(listener.bodySizes).as("the size, once, from Content-Length").containsExactly((long) expected.length);
+        assertThat(listener.bodySizeBeforeFirstChunk).isTrue();
         CdnStatus status = fetcher.cdnStatus().get(0);
         assertThat(status.baseUrl()).isEqualTo(primary.baseUri());
         assertThat(status.bytesReceived()).isEqualTo(expected.length);
@@ -101,6 +103,7 @@ class CdnFetcherTest {
         assertThat(result).isInstanceOf(FetchResult.Completed.class);
         assertThat(((FetchResult.Completed) result).statusCode()).isEqualTo(206);
         assertThat(listener.bytes.toByteArray()).isEqualTo(Arrays.copyOfRange(segment, 1_000, 6_000));
+        assertThat(listener.bodySizes).as("the size of the range").containsExactly(5_000L);
         // The origin counts a byte once its socket write completes, which may be after we read it.
         await().atMost(WAIT).until(() -> primary.bytesServed(primary.segmentPath(VARIANT, 2)) == 5_000);
     }
@@ -121,6 +124,8 @@ class CdnFetcherTest {
                 .isEqualTo(206);
         assertThat(result.attempts()).isEqualTo(2);
         assertThat(listener.bytes.toByteArray()).as("contiguous, no byte twice").isEqualTo(segment);
+        assertThat(listener.bodySizes).as("the whole size, told once, not again by the retry")
+                .containsExactly((long) segment.length);
         // Only the missing bytes were fetched again (the origin counts a byte once its write completes).
         await().atMost(WAIT).until(() -> primary.bytesServed(path) == segment.length);
     }

@@ -47,6 +47,14 @@ final class FetcherTestSupport {
         volatile Fetch fetch;
         volatile boolean chunkAfterCompletion;
         volatile boolean chunkBeforeCompletion;
+        final List<Long> bodySizes = new CopyOnWriteArrayList<>();
+        volatile boolean bodySizeBeforeFirstChunk;
+
+        @Override
+        public void onBodySize(long totalBytes) {
+            bodySizeBeforeFirstChunk = chunkSizes.isEmpty();
+            bodySizes.add(totalBytes);
+        }
 
         @Override
         public void onData(ByteBuffer chunk) {

@@ -4,12 +4,14 @@ import static java.util.Objects.requireNonNull;
 
 import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.agent.stats.SegmentSourceKind;
+import dev.hlsmesh.cdn.fetch.BodyListener;
 import dev.hlsmesh.cdn.fetch.ByteCollector;
 import dev.hlsmesh.cdn.fetch.CdnFetcher;
 import dev.hlsmesh.cdn.fetch.Fetch;
 import dev.hlsmesh.cdn.fetch.FetchRequest;
 import dev.hlsmesh.cdn.fetch.FetchResult;
 import dev.hlsmesh.cdn.hls.Segment;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Thread-safe.
  */
-public final class CdnSegmentLoader implements SegmentLoader {
+public final class CdnSegmentLoader implements StreamingSegmentLoader {
   private final CdnFetcher fetcher;
   private final AgentStats stats;
   private final Duration fetchTimeout;
@@ -51,7 +53,13 @@ public final class CdnSegmentLoader implements SegmentLoader {
 
   @Override
   public CompletableFuture<byte[]> load(SegmentRequest request) {
+    return load(request, BodyListener.discarding());
+  }
+
+  @Override
+  public CompletableFuture<byte[]> load(SegmentRequest request, BodyListener progress) {
     requireNonNull(request, "request");
+    requireNonNull(progress, "progress");
     Segment segment = request.segment();
     if (closed) {
       return CompletableFuture.failedFuture(new SegmentLoadException("loader closed"));
@@ -64,7 +72,19 @@ public final class CdnSegmentLoader implements SegmentLoader {
       fetchRequest = fetchRequest.asLiveSegment();
     }
     ByteCollector body = new ByteCollector(maxSegmentBytes);
-    Fetch fetch = fetcher.fetch(fetchRequest, body);
+    Fetch fetch = fetcher.fetch(fetchRequest, new BodyListener() {
+      @Override
+      public void onBodySize(long totalBytes) {
+        progress.onBodySize(totalBytes);
+      }
+
+      @Override
+      public void onData(ByteBuffer chunk) {
+        ByteBuffer copy = chunk.duplicate();
+        body.onData(chunk);
+        progress.onData(copy);
+      }
+    });
     active.add(fetch);
     CompletableFuture<byte[]> result = new CompletableFuture<>();
     fetch.result().whenComplete((outcome, error) -> {

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.hlsmesh.agent.PeerFetchException;
 import dev.hlsmesh.agent.PeerFetchException.Reason;
+import dev.hlsmesh.agent.store.ArrivingSegment;
 import dev.hlsmesh.agent.webrtc.PeerLink;
 import dev.hlsmesh.protocol.peer.CommandReassembler;
 import dev.hlsmesh.protocol.peer.CommandReassembler.Inbound;
@@ -33,7 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Uploader: answers every SegmentRequest with SegmentData, payload chunks of at most
  * 65,535 bytes sent only while the link is below its high watermark, and SendingCompleted; or
- * with SegmentAbsent when the segment is not held now. A new request or a matching Cancel stops
+ * with SegmentAbsent when the segment is not held now. A segment still arriving from the CDN is
+ * served as its bytes come (SegmentData with the size from its {@code Content-Length}); if its
+ * transfer fails the upload ends with SegmentAbsent. A new request or a matching Cancel stops
  * the running upload.
  *
  * <p>Downloader: one request at a time (later fetches queue), a no-bytes timeout that sends
@@ -77,15 +80,26 @@ public final class PeerSession {
   private boolean stalePayloadPossible;
   private int consecutiveTimeouts;
 
+  /**
+   * One upload: of a complete segment ({@code whole}), or of one still arriving
+   * ({@code arriving}), sent as its bytes come; SegmentData goes out once its size is known.
+   */
   private static final class Upload {
     final long segmentId;
     final long requestId;
-    final ByteBuffer remaining;
+    final ByteBuffer whole;
+    final ArrivingSegment arriving;
+    int position;
+    boolean dataSent;
+    boolean waiting;
 
-    Upload(long segmentId, long requestId, ByteBuffer remaining) {
+    Upload(long segmentId, long requestId, ByteBuffer whole, ArrivingSegment arriving, int position) {
       this.segmentId = segmentId;
       this.requestId = requestId;
-      this.remaining = remaining;
+      this.whole = whole;
+      this.arriving = arriving;
+      this.position = position;
+      this.dataSent = arriving == null;
     }
   }
 
@@ -288,6 +302,17 @@ public final class PeerSession {
   private void onRequest(SegmentRequest request) {
     upload = null; // one upload per peer: a new request replaces the running one
     ByteBuffer segment = source.segment(request.segmentId());
+    if (segment == null) {
+      ArrivingSegment arriving = source.arriving(request.segmentId());
+      if (arriving != null && arriving.state() != ArrivingSegment.State.FAILED
+          && request.byteOffset() <= Integer.MAX_VALUE) {
+        // Served while it arrives: SegmentData once the size is known, then bytes as they come.
+        upload = new Upload(request.segmentId(), request.requestId(), null, arriving, (int) request.byteOffset());
+        answerIfSizeUnknownFor(upload);
+        pumpUpload();
+        return;
+      }
+    }
     if (segment == null || request.byteOffset() > segment.remaining()) {
       sendCommand(new SegmentAbsent(request.segmentId(), request.requestId()));
       return;
@@ -295,36 +320,114 @@ public final class PeerSession {
     ByteBuffer remaining = segment.duplicate();
     remaining.position(remaining.position() + (int) request.byteOffset());
     sendCommand(new SegmentData(request.segmentId(), request.requestId(), remaining.remaining()));
-    upload = new Upload(request.segmentId(), request.requestId(), remaining.slice());
+    upload = new Upload(request.segmentId(), request.requestId(), remaining.slice(), null, 0);
     pumpUpload();
   }
 
   private void pumpUpload() {
     while (!closed && upload != null && link.isWritable()) {
       Upload current = upload;
-      ByteBuffer remaining = current.remaining;
-      if (!remaining.hasRemaining()) {
+      ByteBuffer next = current.whole;
+      if (current.arriving != null) {
+        next = arrivingBytes(current);
+        if (next == null) {
+          return; // waiting for the size or more bytes, or ended with Absent
+        }
+      }
+      if (!next.hasRemaining()) {
         upload = null;
         sendCommand(new SegmentDataSendingCompleted(current.segmentId, current.requestId));
         return;
       }
-      int wanted = Math.min(remaining.remaining(), MAX_PAYLOAD_CHUNK_BYTES);
+      int wanted = Math.min(next.remaining(), MAX_PAYLOAD_CHUNK_BYTES);
       int granted = uploadBudget.grant(wanted);
       if (granted == 0) {
         wakeUploadIn(uploadBudget.millisUntilGranted(wanted)); // capped: resume when the bucket holds a chunk
         return;
       }
-      int length = PeerFraming.nextPayloadChunkLength(remaining, granted);
+      int length = PeerFraming.nextPayloadChunkLength(next, granted);
       if (length == 0) {
         wakeUploadIn(1); // a granted size that would end like a command marker: ask again for more
         return;
       }
       // An exact-size copy: webrtc-java would send a heap buffer's whole backing array.
       byte[] chunk = new byte[length];
-      remaining.get(chunk);
+      next.get(chunk);
+      current.position += length;
       link.send(chunk);
       uploadBudget.spend(length);
     }
+  }
+
+  /**
+   * The bytes of an arriving segment ready to send from the upload's position (empty when all
+   * were sent), or null when there is nothing to do now: the size or the next bytes are not
+   * there yet (a wake-up is registered), or the transfer failed, which ends the upload with
+   * SegmentAbsent. Browsers (and our downloader) take an Absent after SegmentData as a failed
+   * request, keep the bytes received and do not close the connection, so the downloader can
+   * complete the segment elsewhere with a range request.
+   */
+  private ByteBuffer arrivingBytes(Upload current) {
+    ArrivingSegment arriving = current.arriving;
+    long total = arriving.totalBytes();
+    if (!current.dataSent) {
+      if (arriving.state() == ArrivingSegment.State.FAILED || (total >= 0 && current.position > total)) {
+        upload = null;
+        sendCommand(new SegmentAbsent(current.segmentId, current.requestId));
+        return null;
+      }
+      if (total < 0) {
+        awaitArrival(current, false);
+        return null;
+      }
+      sendCommand(new SegmentData(current.segmentId, current.requestId, total - current.position));
+      current.dataSent = true;
+    }
+    ByteBuffer next = arriving.readable(current.position);
+    if (next.hasRemaining() || current.position == total) {
+      return next;
+    }
+    if (arriving.state() != ArrivingSegment.State.ARRIVING) {
+      upload = null;
+      sendCommand(new SegmentAbsent(current.segmentId, current.requestId));
+      return null;
+    }
+    awaitArrival(current, true);
+    return null;
+  }
+
+  /** Pumps again (on the owner) when more of the arriving segment is there. */
+  private void awaitArrival(Upload current, boolean sizeKnown) {
+    if (current.waiting) {
+      return;
+    }
+    current.waiting = true;
+    current.arriving.whenBeyond(current.position, sizeKnown, () -> {
+      try {
+        owner.execute(() -> {
+          current.waiting = false;
+          if (upload == current) {
+            pumpUpload();
+          }
+        });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // the agent closed: nothing to send to
+      }
+    });
+  }
+
+  /**
+   * A downloader gives up after 2 s without bytes (and closes after three such timeouts), so an
+   * arriving segment whose size is still unknown half that time after the request is answered
+   * with Absent instead.
+   */
+  private void answerIfSizeUnknownFor(Upload current) {
+    owner.schedule(() -> {
+      if (upload == current && !current.dataSent) {
+        upload = null;
+        sendCommand(new SegmentAbsent(current.segmentId, current.requestId));
+      }
+    }, Math.max(1, settings.noBytesTimeoutMillis() / 2), TimeUnit.MILLISECONDS);
   }
 
   private void wakeUploadIn(long millis) {
@@ -428,11 +531,19 @@ public final class PeerSession {
 
   private void onAbsent(SegmentAbsent absent) {
     Download current = download;
-    if (current == null || current.dataAccepted || absent.segmentId() != current.segmentId
-        || absent.requestId() != current.requestId) {
+    if (current == null || absent.segmentId() != current.segmentId || absent.requestId() != current.requestId) {
       return;
     }
     remoteStored = without(remoteStored, absent.segmentId());
+    if (current.dataAccepted) {
+      // The peer was serving it while it arrived and its own transfer failed: a failed request,
+      // as browsers take it, with the bytes so far kept for a range request elsewhere.
+      byte[] partial = Arrays.copyOf(current.buffer, current.receivedBytes);
+      finish(current, new PeerFetchException(Reason.ABSENT, "peer " + remotePeerId + " ended segment "
+          + current.segmentId + " after " + current.receivedBytes + " of " + current.totalBytes + " bytes", partial,
+          current.totalBytes));
+      return;
+    }
     finish(current, new PeerFetchException(Reason.ABSENT,
         "peer " + remotePeerId + " does not hold segment " + current.segmentId));
   }

@@ -1,5 +1,6 @@
 package dev.hlsmesh.agent.peer;
 
+import dev.hlsmesh.agent.store.ArrivingSegment;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -18,4 +19,12 @@ public interface SegmentSource {
 
   /** Ids being downloaded over HTTP now, for announcements. */
   List<Long> loadingSegmentIds();
+
+  /**
+   * A segment not held complete but still arriving, which can be served as its bytes come, or
+   * {@code null}. Default: none.
+   */
+  default ArrivingSegment arriving(long segmentId) {
+    return null;
+  }
 }

@@ -13,6 +13,7 @@ import dev.hlsmesh.agent.delivery.SegmentLoader;
 import dev.hlsmesh.agent.delivery.SegmentRequest;
 import dev.hlsmesh.agent.integrity.SegmentVerifier;
 import dev.hlsmesh.agent.integrity.Verdict;
+import dev.hlsmesh.agent.delivery.StreamingSegmentLoader;
 import dev.hlsmesh.agent.scheduler.Planner.Decision;
 import dev.hlsmesh.agent.scheduler.Planner.FromCdn;
 import dev.hlsmesh.agent.scheduler.Planner.FromPeer;
@@ -21,9 +22,11 @@ import dev.hlsmesh.agent.stats.AgentEvent;
 import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.agent.stats.CdnFallbackReason;
 import dev.hlsmesh.agent.stats.SegmentSourceKind;
+import dev.hlsmesh.agent.store.ArrivingSegment;
 import dev.hlsmesh.agent.store.SegmentStore;
 import dev.hlsmesh.cdn.ByteRange;
 import dev.hlsmesh.cdn.TaskScheduler;
+import dev.hlsmesh.cdn.fetch.BodyListener;
 import dev.hlsmesh.cdn.hls.MediaPlaylist;
 import dev.hlsmesh.cdn.hls.Segment;
 import java.nio.ByteBuffer;
@@ -66,6 +69,8 @@ public final class HybridSegmentLoader implements SegmentLoader {
   private static final long DEFAULT_EXPECTED_BYTES = 512 * 1024;
   /** How long a peer given up at the safety point has to hand back its partial bytes. */
   private static final long GIVE_UP_GRACE_MILLIS = 250;
+  /** A larger segment is only served to peers once complete. */
+  private static final int MAX_SHARED_WHILE_ARRIVING_BYTES = 64 << 20;
 
   private final PeerNetwork network;
   private final SwarmKey swarm;
@@ -81,9 +86,11 @@ public final class HybridSegmentLoader implements SegmentLoader {
 
   // Guarded by this.
   private final Map<Long, Job> jobs = new HashMap<>();
-  private final Set<Long> cdnLoading = new TreeSet<>();
+  /** Segments being received (from the CDN or a peer), announced in {@code p}. */
+  private final Set<Long> arriving = new TreeSet<>();
   private final Throughput cdnRate;
   private final Map<String, Throughput> peerRates = new HashMap<>();
+  private final long startedMillis;
   private long expectedBytes = -1;
   private long newestSeenMsn = Long.MIN_VALUE;
   private boolean closed;
@@ -95,7 +102,12 @@ public final class HybridSegmentLoader implements SegmentLoader {
     final long firstWantedMillis;
     final long jitterMillis;
     final Set<String> failedPeers = new HashSet<>();
+    /** Loading neighbours that answered Absent: they serve only complete segments. */
+    final Set<String> notServingWhileLoading = new HashSet<>();
     SegmentRequest request;
+    boolean peerWasLoading;
+    /** The running download (CDN or peer) as our peers see it while it arrives; null when not shared. */
+    ArrivingSegment arriving;
     long deadlineMillis;
     boolean peerFetching;
     String peerInFlight;
@@ -174,6 +186,7 @@ public final class HybridSegmentLoader implements SegmentLoader {
     this.random = requireNonNull(random, "random");
     this.planner = new Planner(settings);
     this.cdnRate = new Throughput(settings.initialCdnBytesPerSecond());
+    this.startedMillis = clock.millis();
     if (this.network != null) {
       this.network.onChange(this::onNeighboursChanged);
     }
@@ -245,12 +258,15 @@ public final class HybridSegmentLoader implements SegmentLoader {
         if (jobs.containsKey(segment.id()) || store.contains(swarm, segment.id())) {
           continue;
         }
-        SegmentRequest ahead = new SegmentRequest(stream, playlist, segment, deadline);
-        Job probe = new Job(ahead, now, 0);
-        if (decide(probe, now) instanceof FromCdn cdnDecision && cdnDecision.reason() == Planner.CdnReason.ELECTED) {
-          Job job = newJob(ahead);
-          log.debug("segment {}: elected, fetching it from the CDN ahead of the player", segment.id());
-          startCdn(job, CdnFallbackReason.ELECTED);
+        List<String> others = new ArrayList<>();
+        for (dev.hlsmesh.agent.Neighbour n : network.neighbours()) {
+          others.add(n.peerId());
+        }
+        if (Planner.rank(segment.id(), network.selfId(), others) < settings.electedFetchers()) {
+          // Elected: this agent fetches it for the neighbourhood (after its election delay,
+          // unless someone announces it first), before its own player asks.
+          log.debug("segment {}: elected, fetching it ahead of the player", segment.id());
+          step(newJob(new SegmentRequest(stream, playlist, segment, deadline)));
         }
       }
     }
@@ -306,7 +322,8 @@ public final class HybridSegmentLoader implements SegmentLoader {
   private Decision decide(Job job, long now) {
     long expected = expectedBytes > 0 ? expectedBytes : DEFAULT_EXPECTED_BYTES;
     Planner.Situation situation = new Planner.Situation(job.segmentId, now, job.deadlineMillis, job.firstWantedMillis,
-        job.jitterMillis, expected, network.selfId(), network.neighbours(), job.failedPeers);
+        job.jitterMillis, expected, network.selfId(), network.neighbours(), job.failedPeers,
+        startedMillis + settings.joinGraceMillis(), job.notServingWhileLoading);
     return planner.decide(situation, cdnRate, this::peerRate);
   }
 
@@ -321,7 +338,9 @@ public final class HybridSegmentLoader implements SegmentLoader {
     }
     long now = clock.millis();
     Decision decision = decide(job, now);
-    if (decision instanceof FromCdn) {
+    if (decision instanceof FromCdn fromCdn) {
+      log.debug("segment {}: CDN ({}), deadline in {} ms, peer transfer running: {}", job.segmentId,
+          fromCdn.reason(), job.deadlineMillis - now, job.peerFetching);
       if (job.peerFetching) {
         // Too late for the peer: take what it delivered so far and complete it from the CDN
         // with a range request; if the partial bytes do not come back quickly, fetch it whole.
@@ -364,6 +383,8 @@ public final class HybridSegmentLoader implements SegmentLoader {
   }
 
   private void startPeer(Job job, String peerId) {
+    job.peerWasLoading = network.neighbours().stream()
+        .anyMatch(n -> n.peerId().equals(peerId) && !n.storedSegmentIds().contains(job.segmentId));
     job.peerFetching = true;
     job.peerInFlight = peerId;
     job.givingUp = false;
@@ -375,6 +396,40 @@ public final class HybridSegmentLoader implements SegmentLoader {
       fetch = CompletableFuture.failedFuture(e);
     }
     fetch.whenComplete((bytes, error) -> onPeerDone(job, peerId, startMillis, bytes, error));
+  }
+
+
+  /**
+   * Offers the segment to peers while it arrives: a fresh {@link ArrivingSegment} in the store,
+   * replacing (and failing) the job's earlier one. Null when uploads are off. Under the monitor.
+   */
+  private ArrivingSegment shareWhileArriving(Job job) {
+    if (!settings.uploadEnabled()) {
+      return null;
+    }
+    endArriving(job, job.arriving, null);
+    ArrivingSegment arriving = new ArrivingSegment(MAX_SHARED_WHILE_ARRIVING_BYTES);
+    job.arriving = arriving;
+    store.putArriving(swarm, job.segmentId, arriving);
+    return arriving;
+  }
+
+  /**
+   * Ends the job's arriving segment if it is still {@code arriving}: complete when {@code bytes}
+   * are all of it, failed otherwise (uploads from it then end with Absent). The store drops it
+   * when the segment is stored, or here when nothing will be. Under the monitor.
+   */
+  private void endArriving(Job job, ArrivingSegment arriving, byte[] bytes) {
+    if (arriving == null || job.arriving != arriving) {
+      return;
+    }
+    job.arriving = null;
+    if (bytes != null && arriving.totalBytes() == bytes.length && arriving.availableBytes() == bytes.length) {
+      arriving.complete();
+    } else {
+      arriving.fail();
+      store.removeArriving(swarm, job.segmentId, arriving);
+    }
   }
 
   private void onPeerDone(Job job, String peerId, long startMillis, byte[] bytes, Throwable error) {
@@ -391,14 +446,19 @@ public final class HybridSegmentLoader implements SegmentLoader {
       job.givingUp = false;
       Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
           ? error.getCause() : error;
-      if (cause instanceof PeerFetchException given && given.reason() == PeerFetchException.Reason.GIVEN_UP
-          && given.partialBytes().length > 0 && given.totalBytes() > given.partialBytes().length
-          && !job.settled && !job.cdnFetching && !closed) {
-        stats.recordReceived(SegmentSourceKind.PEER, given.partialBytes().length);
-        startCdnRest(job, peerId, given.partialBytes(), given.totalBytes());
+      if (cause instanceof PeerFetchException partly && partly.partialBytes().length > 0
+          && partly.totalBytes() > partly.partialBytes().length && !job.settled && !job.cdnFetching && !closed) {
+        // Given up at the safety point, or the peer's own download failed part way.
+        stats.recordReceived(SegmentSourceKind.PEER, partly.partialBytes().length);
+        startCdnRest(job, peerId, partly.partialBytes(), partly.totalBytes());
         return;
       }
-      job.failedPeers.add(peerId);
+      if (job.peerWasLoading && cause instanceof PeerFetchException absent
+          && absent.reason() == PeerFetchException.Reason.ABSENT) {
+        job.notServingWhileLoading.add(peerId); // ask it again once it holds the segment
+      } else {
+        job.failedPeers.add(peerId);
+      }
       log.debug("segment {} from peer {} failed: {}", job.segmentId, peerId, error.toString());
       stats.recordFailure(swarm, AgentEvent.FailureKind.PEER_FETCH,
           "segment " + job.segmentId + " from peer " + peerId + ": " + cause);
@@ -438,17 +498,14 @@ public final class HybridSegmentLoader implements SegmentLoader {
       job.timer.cancel();
       job.timer = null;
     }
-    if (settings.uploadEnabled() && cdnLoading.add(job.segmentId)) {
-      network.announceLoading(List.copyOf(cdnLoading));
+    markArriving(job.segmentId, true);
+    ArrivingSegment arriving = null;
+    if (cdn instanceof StreamingSegmentLoader) {
+      arriving = shareWhileArriving(job); // neighbours may take it from us while it arrives
+    } else {
+      endArriving(job, job.arriving, null);
     }
-    long startMillis = clock.millis();
-    CompletableFuture<byte[]> fetch;
-    try {
-      fetch = cdn.load(job.request);
-    } catch (RuntimeException e) {
-      fetch = CompletableFuture.failedFuture(e);
-    }
-    fetch.whenComplete((bytes, error) -> onCdnDone(job, startMillis, bytes, error));
+    startCdnLoad(job, null, job.request, arriving, null, -1);
   }
 
   /**
@@ -472,26 +529,53 @@ public final class HybridSegmentLoader implements SegmentLoader {
       job.timer.cancel();
       job.timer = null;
     }
+    // Not offered to peers while it arrives: the peer's bytes are checked only once joined.
+    endArriving(job, job.arriving, null);
+    startCdnLoad(job, peerId, restRequest, null, partial, totalBytes);
+  }
+
+  /**
+   * Loads {@code request} from the CDN, feeding {@code arriving} (if not null) as bytes come; with
+   * {@code partial} (from {@code peerId}), the answer is the rest of a segment of
+   * {@code totalBytes} after those bytes, and the joined segment is checked like any peer copy.
+   * Under the monitor.
+   */
+  private void startCdnLoad(Job job, String peerId, SegmentRequest request, ArrivingSegment arriving, byte[] partial,
+      long totalBytes) {
     long startMillis = clock.millis();
     CompletableFuture<byte[]> fetch;
     try {
-      fetch = cdn.load(restRequest);
+      if (arriving != null) {
+        fetch = ((StreamingSegmentLoader) cdn).load(request, new BodyListener() {
+          @Override
+          public void onBodySize(long bodyBytes) {
+            arriving.size(bodyBytes);
+          }
+
+          @Override
+          public void onData(ByteBuffer chunk) {
+            arriving.append(chunk);
+          }
+        });
+      } else {
+        fetch = cdn.load(request);
+      }
     } catch (RuntimeException e) {
       fetch = CompletableFuture.failedFuture(e);
     }
-    fetch.whenComplete((tail, error) -> {
-      if (error != null) {
-        onCdnDone(job, startMillis, null, error);
-      } else if (partial.length + (long) tail.length != totalBytes) {
+    fetch.whenComplete((body, error) -> {
+      if (error != null || partial == null) {
+        onCdnDone(job, startMillis, body, error, arriving);
+      } else if (partial.length + (long) body.length != totalBytes) {
         onCdnDone(job, startMillis, null, new SegmentLoadException("segment " + job.segmentId + ": the range request"
-            + " for the last " + (totalBytes - partial.length) + " bytes answered " + tail.length));
+            + " for the last " + (totalBytes - partial.length) + " bytes answered " + body.length), arriving);
       } else {
         byte[] joined = Arrays.copyOf(partial, (int) totalBytes);
-        System.arraycopy(tail, 0, joined, partial.length, tail.length);
+        System.arraycopy(body, 0, joined, partial.length, body.length);
         verifier.verify(job.request, joined).whenComplete((verdict, e) -> {
           if (verdict != null && verdict.accepted()) {
             stats.recordPeerSegmentChecked(verdict == Verdict.VERIFIED);
-            onCdnDone(job, startMillis, joined, null);
+            onCdnDone(job, startMillis, joined, null, arriving);
           } else {
             synchronized (this) {
               job.cdnFetching = false;
@@ -522,11 +606,12 @@ public final class HybridSegmentLoader implements SegmentLoader {
     }
   }
 
-  private void onCdnDone(Job job, long startMillis, byte[] bytes, Throwable error) {
+  private void onCdnDone(Job job, long startMillis, byte[] bytes, Throwable error, ArrivingSegment arriving) {
     boolean won = false;
     Throwable failure = null;
     synchronized (this) {
       job.cdnFetching = false;
+      endArriving(job, arriving, error == null ? bytes : null);
       if (error == null) {
         long fetchMillis = Math.max(0, clock.millis() - startMillis);
         cdnRate.record(bytes.length, fetchMillis);
@@ -545,14 +630,27 @@ public final class HybridSegmentLoader implements SegmentLoader {
             : new SegmentLoadException("segment " + job.segmentId + " failed: " + error, error);
         stats.recordFailure(swarm, AgentEvent.FailureKind.SEGMENT_LOAD, failure.getMessage());
       }
-      if (cdnLoading.remove(job.segmentId) && settings.uploadEnabled() && !closed) {
-        network.announceLoading(List.copyOf(cdnLoading));
-      }
+      markArriving(job.segmentId, false);
+    }
+    if (arriving != null) {
+      store.removeArriving(swarm, job.segmentId, arriving); // a no-op once the store holds the segment
     }
     if (won) {
       job.result.complete(bytes);
     } else if (failure != null) {
       job.result.completeExceptionally(failure);
+    }
+  }
+
+  /**
+   * Adds or removes a segment from the {@code p} announcement: the segments this agent is
+   * fetching from the CDN, which it serves while they arrive. (Segments coming from a peer are
+   * not listed: they are checked before they are stored or shared.) Under the monitor.
+   */
+  private void markArriving(long segmentId, boolean nowArriving) {
+    boolean changed = nowArriving ? arriving.add(segmentId) : arriving.remove(segmentId);
+    if (changed && settings.uploadEnabled() && !closed) {
+      network.announceLoading(List.copyOf(arriving));
     }
   }
 

@@ -22,13 +22,17 @@ import java.util.function.Function;
  *   <li>A neighbour holds it and is expected to deliver before the deadline: that neighbour (the
  *       fastest measured; among equals the one rendezvous hashing ranks first for this segment,
  *       so downloaders spread over the holders).</li>
- *   <li>A neighbour is fetching it over HTTP: wait for its announcement, at most until the safety
- *       point.</li>
+ *   <li>A neighbour is receiving it (its {@code p} list): take it from that neighbour while it
+ *       arrives, if expected in time; a neighbour that answered Absent (it serves only complete
+ *       segments, as browsers do) is waited for instead, at most until the safety point.</li>
  *   <li>Nobody has it: an election. Every agent ranks itself and the peers it sees by a
  *       rendezvous hash of (segment id, peer id); the first {@code electedFetchers} fetch from the
- *       CDN at once and announce it; rank {@code r} beyond them waits
- *       {@code r x electionWaitMillis} plus its jitter from when it first wanted the segment,
- *       then fetches it itself (the elected agent may have left or be slow to see the segment).
+ *       CDN and announce it, after a short delay that the same hash orders across the swarm
+ *       ({@link #electionDelayMillis}); rank {@code r} beyond them waits {@code electionWaitMillis}
+ *       more per rank, then fetches it itself (the elected agent may have left or be slow to see
+ *       the segment). An agent with no neighbours at all fetches at once, like a plain player,
+ *       except in its first seconds, while it is still connecting: then it waits for neighbours
+ *       until the safety point.
  *       </li>
  * </ol>
  * The loader asks again whenever the neighbours' announcements change and when a wait ends.
@@ -68,7 +72,9 @@ final class Planner {
     /** A neighbour is fetching the segment over HTTP. */
     NEIGHBOUR_FETCHING,
     /** Another agent was elected to fetch it. */
-    ELECTION_BACKOFF
+    ELECTION_BACKOFF,
+    /** The agent has just joined and is still connecting to its first peers. */
+    NO_NEIGHBOURS_YET
   }
 
   /**
@@ -79,13 +85,34 @@ final class Planner {
    * @param jitterMillis this segment's random extra back-off, drawn once
    * @param expectedBytes the segment's expected size
    * @param excludedPeers peers that failed this segment already
+   * @param peersExpectedUntilMillis until then an agent without neighbours waits for some (up to
+   *     the safety point) instead of fetching at once: it has just joined and is still connecting
+   * @param notServingWhileLoading loading neighbours that answered Absent for this segment (a
+   *     browser serves only complete segments): waited for, not asked again until they hold it
    */
   record Situation(long segmentId, long nowMillis, long deadlineMillis, long firstWantedMillis, long jitterMillis,
-      long expectedBytes, String selfId, List<Neighbour> neighbours, Set<String> excludedPeers) {
+      long expectedBytes, String selfId, List<Neighbour> neighbours, Set<String> excludedPeers,
+      long peersExpectedUntilMillis, Set<String> notServingWhileLoading) {
     Situation {
       requireNonNull(selfId, "selfId");
       requireNonNull(neighbours, "neighbours");
       requireNonNull(excludedPeers, "excludedPeers");
+      requireNonNull(notServingWhileLoading, "notServingWhileLoading");
+    }
+
+    /** A situation in which every loading neighbour may serve the segment while it arrives. */
+    Situation(long segmentId, long nowMillis, long deadlineMillis, long firstWantedMillis, long jitterMillis,
+        long expectedBytes, String selfId, List<Neighbour> neighbours, Set<String> excludedPeers,
+        long peersExpectedUntilMillis) {
+      this(segmentId, nowMillis, deadlineMillis, firstWantedMillis, jitterMillis, expectedBytes, selfId, neighbours,
+          excludedPeers, peersExpectedUntilMillis, Set.of());
+    }
+
+    /** A situation in which an agent without neighbours expects none. */
+    Situation(long segmentId, long nowMillis, long deadlineMillis, long firstWantedMillis, long jitterMillis,
+        long expectedBytes, String selfId, List<Neighbour> neighbours, Set<String> excludedPeers) {
+      this(segmentId, nowMillis, deadlineMillis, firstWantedMillis, jitterMillis, expectedBytes, selfId, neighbours,
+          excludedPeers, Long.MIN_VALUE);
     }
   }
 
@@ -106,43 +133,82 @@ final class Planner {
       return new FromCdn(CdnReason.DEADLINE);
     }
     List<Neighbour> holders = new ArrayList<>();
+    List<Neighbour> loaders = new ArrayList<>();
     boolean someoneFetching = false;
+    long latestStartMillis = s.deadlineMillis() - settings.minSafetyMarginMillis();
     for (Neighbour n : s.neighbours()) {
       if (s.excludedPeers().contains(n.peerId())) {
         continue;
       }
+      long peerMillis = peerRates.apply(n.peerId()).millisFor(s.expectedBytes());
       if (n.storedSegmentIds().contains(s.segmentId())) {
-        long expectedMillis = peerRates.apply(n.peerId()).millisFor(s.expectedBytes());
-        if (s.nowMillis() + expectedMillis <= s.deadlineMillis() - settings.minSafetyMarginMillis()) {
+        if (s.nowMillis() + peerMillis <= latestStartMillis) {
           holders.add(n);
         }
       } else if (n.loadingSegmentIds().contains(s.segmentId())) {
         someoneFetching = true;
+        // Served while it arrives: no faster than the neighbour's own download.
+        long arrivalMillis = Math.max(peerMillis, cdn.millisFor(s.expectedBytes()));
+        if (!s.notServingWhileLoading().contains(n.peerId()) && s.nowMillis() + arrivalMillis <= latestStartMillis) {
+          loaders.add(n);
+        }
       }
     }
+    Comparator<Neighbour> fastest = Comparator.comparingDouble(n -> -peerRates.apply(n.peerId()).bytesPerSecond());
+    Comparator<Neighbour> byHash = Comparator.comparingLong(n -> -score(s.segmentId(), n.peerId()));
     if (!holders.isEmpty()) {
-      Comparator<Neighbour> fastest = Comparator.comparingDouble(n -> -peerRates.apply(n.peerId()).bytesPerSecond());
-      Comparator<Neighbour> byHash = Comparator.comparingLong(n -> -score(s.segmentId(), n.peerId()));
       holders.sort(fastest.thenComparing(byHash));
       return new FromPeer(holders.get(0).peerId());
     }
+    if (!loaders.isEmpty()) {
+      loaders.sort(fastest.thenComparing(byHash));
+      return new FromPeer(loaders.get(0).peerId());
+    }
     if (someoneFetching) {
       return new Wait(safetyPoint, WaitReason.NEIGHBOUR_FETCHING);
+    }
+    if (s.neighbours().isEmpty()) {
+      if (s.nowMillis() < s.peersExpectedUntilMillis()) {
+        return new Wait(Math.min(s.peersExpectedUntilMillis(), safetyPoint), WaitReason.NO_NEIGHBOURS_YET);
+      }
+      return new FromCdn(CdnReason.ELECTED); // nobody to wait for: a plain player
     }
     List<String> others = new ArrayList<>();
     for (Neighbour n : s.neighbours()) {
       others.add(n.peerId());
     }
     int rank = rank(s.segmentId(), s.selfId(), others);
-    if (rank < settings.electedFetchers()) {
-      return new FromCdn(CdnReason.ELECTED);
-    }
-    long backoffEnd = s.firstWantedMillis() + (rank - settings.electedFetchers() + 1) * settings.electionWaitMillis()
-        + s.jitterMillis();
+    long backoffEnd = s.firstWantedMillis() + s.jitterMillis()
+        + electionDelayMillis(s.segmentId(), s.selfId(), rank, safetyPoint - s.firstWantedMillis());
     if (s.nowMillis() >= backoffEnd) {
-      return new FromCdn(CdnReason.ELECTION_TIMEOUT);
+      return new FromCdn(rank < settings.electedFetchers() ? CdnReason.ELECTED : CdnReason.ELECTION_TIMEOUT);
     }
     return new Wait(Math.min(backoffEnd, safetyPoint), WaitReason.ELECTION_BACKOFF);
+  }
+
+  /**
+   * How long after it first wanted a segment nobody has an agent of this rank waits before fetching
+   * it from the CDN (jitter aside): {@code electionWaitMillis} per rank beyond the elected ones,
+   * plus {@code (1 - score) x electionSpreadMillis}. The spread orders agents that are each first in
+   * their own partial view of the swarm: the one with the highest score (the first in the whole
+   * swarm) goes first and the others hear of it (its {@code p} announcement, relayed by the
+   * neighbours that fetch from it) before their turn comes.
+   */
+  long electionDelayMillis(long segmentId, String selfId, int rank) {
+    return electionDelayMillis(segmentId, selfId, rank, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #electionDelayMillis(long, String, int)} for a segment whose safety point is
+   * {@code windowMillis} after it was first wanted: the spread shrinks to half of that window
+   * (a player's next segment at startup has well under a second), so that the elected agent still
+   * fetches it early enough for the others to take it from it while it arrives.
+   */
+  long electionDelayMillis(long segmentId, String selfId, int rank, long windowMillis) {
+    long ranksBehind = Math.max(0, rank - settings.electedFetchers() + 1);
+    double unitScore = (score(segmentId, selfId) >>> 11) * 0x1.0p-53;
+    long spread = Math.min(settings.electionSpreadMillis(), Math.max(0, windowMillis / 2));
+    return ranksBehind * settings.electionWaitMillis() + (long) ((1.0 - unitScore) * spread);
   }
 
   /** This agent's place (0 = first) among itself and {@code others} for a segment. */

@@ -15,18 +15,25 @@ import java.util.List;
  *     from the CDN at once (rendezvous hashing over the peer ids each agent sees)
  * @param electionWaitMillis how long an agent that was not elected waits, per rank below the
  *     elected ones, for a neighbour to announce the segment before fetching it from the CDN itself
- * @param electionJitterMillis a random extra wait of up to this much, drawn per segment, so that
- *     agents of equal rank in different neighbourhoods do not all give up at once
+ * @param electionSpreadMillis every agent, elected or not, waits {@code (1 - score) x} this much
+ *     (score in [0, 1), the rendezvous hash of segment and peer id) before fetching a segment nobody
+ *     has: agents that each rank first in their own partial view of a large swarm then fetch one
+ *     after the other, the best-scoring first, instead of all at once
+ * @param electionJitterMillis a random extra wait of up to this much, drawn per segment (0: none)
  * @param safetyFactor the safety margin is this many times the time the CDN is expected to take
  *     for the segment (from measured CDN throughput) ...
  * @param minSafetyMarginMillis ... plus this; once the playback deadline is closer than the
  *     margin, the segment goes to the CDN
  * @param initialCdnBytesPerSecond the CDN throughput assumed before the first measurement
  * @param initialPeerBytesPerSecond a peer's throughput assumed before it delivered anything
+ * @param joinGraceMillis for this long after the scheduler starts, a segment that no neighbour has
+ *     waits (up to its safety point) while the agent has no neighbours yet: it is still connecting,
+ *     and the others of a swarm that starts together are in the same situation. Later, an agent
+ *     without neighbours fetches at once, like a plain player
  */
 public record SchedulerSettings(boolean p2pEnabled, boolean uploadEnabled, int electedFetchers, long electionWaitMillis,
-    long electionJitterMillis, double safetyFactor, long minSafetyMarginMillis, long initialCdnBytesPerSecond,
-    long initialPeerBytesPerSecond) {
+    long electionSpreadMillis, long electionJitterMillis, double safetyFactor, long minSafetyMarginMillis, long initialCdnBytesPerSecond,
+    long initialPeerBytesPerSecond, long joinGraceMillis) {
 
   /** Validates every setting and reports all problems at once. */
   public SchedulerSettings {
@@ -36,6 +43,9 @@ public record SchedulerSettings(boolean p2pEnabled, boolean uploadEnabled, int e
     }
     if (electionWaitMillis < 0 || electionWaitMillis > 600_000) {
       problems.add("scheduler.electionWaitMillis: " + electionWaitMillis + " (expected: 0..600000)");
+    }
+    if (electionSpreadMillis < 0 || electionSpreadMillis > 600_000) {
+      problems.add("scheduler.electionSpreadMillis: " + electionSpreadMillis + " (expected: 0..600000)");
     }
     if (electionJitterMillis < 0 || electionJitterMillis > 600_000) {
       problems.add("scheduler.electionJitterMillis: " + electionJitterMillis + " (expected: 0..600000)");
@@ -52,28 +62,34 @@ public record SchedulerSettings(boolean p2pEnabled, boolean uploadEnabled, int e
     if (initialPeerBytesPerSecond < 1) {
       problems.add("scheduler.initialPeerBytesPerSecond: " + initialPeerBytesPerSecond + " (expected: >= 1)");
     }
+    if (joinGraceMillis < 0 || joinGraceMillis > 600_000) {
+      problems.add("scheduler.joinGraceMillis: " + joinGraceMillis + " (expected: 0..600000)");
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid scheduler settings: " + String.join("; ", problems));
     }
   }
 
   /**
-   * Defaults: P2P and upload on, one elected fetcher, 2.5 s wait per rank plus up to 1 s jitter,
-   * margin 2 x expected CDN time + 1 s, 1 MB/s assumed for the CDN and 2 MB/s for peers.
+   * Defaults: P2P and upload on, one elected fetcher, 2.5 s wait per rank, 1 s spread by score, no
+   * random jitter, margin 2 x expected CDN time + 1 s, 1 MB/s assumed for the CDN and 2 MB/s for
+   * peers, 5 s join grace.
    */
   public static SchedulerSettings defaults() {
-    return new SchedulerSettings(true, true, 1, 2_500, 1_000, 2.0, 1_000, 1_000_000, 2_000_000);
+    return new SchedulerSettings(true, true, 1, 2_500, 1_000, 0, 2.0, 1_000, 1_000_000, 2_000_000, 5_000);
   }
 
   /** These settings with P2P (and so upload) switched off: a plain CDN player. */
   public SchedulerSettings withP2pDisabled() {
-    return new SchedulerSettings(false, false, electedFetchers, electionWaitMillis, electionJitterMillis, safetyFactor,
-        minSafetyMarginMillis, initialCdnBytesPerSecond, initialPeerBytesPerSecond);
+    return new SchedulerSettings(false, false, electedFetchers, electionWaitMillis, electionSpreadMillis, electionJitterMillis,
+        safetyFactor, minSafetyMarginMillis, initialCdnBytesPerSecond, initialPeerBytesPerSecond,
+        joinGraceMillis);
   }
 
   /** These settings with upload switched off (segments still come from peers). */
   public SchedulerSettings withUploadDisabled() {
-    return new SchedulerSettings(p2pEnabled, false, electedFetchers, electionWaitMillis, electionJitterMillis,
-        safetyFactor, minSafetyMarginMillis, initialCdnBytesPerSecond, initialPeerBytesPerSecond);
+    return new SchedulerSettings(p2pEnabled, false, electedFetchers, electionWaitMillis, electionSpreadMillis,
+        electionJitterMillis, safetyFactor, minSafetyMarginMillis, initialCdnBytesPerSecond, initialPeerBytesPerSecond,
+        joinGraceMillis);
   }
 }

@@ -34,9 +34,15 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: any. One lock guards all state; it is never held while copying a segment in,
  * while calling listeners, or while doing anything else slow. Segment bytes are copied once on
  * {@code put} into an array nobody else sees, and handed out as read-only views without copying.
+ *
+ * <p>Arriving segments ({@link #putArriving}) are kept beside, at most {@value #MAX_ARRIVING} (the
+ * oldest registered is dropped first): each holds its own buffer of its final size, so they add
+ * at most that many segments to the memory bound; they leave when the complete segment is stored.
  */
 public final class InMemorySegmentStore implements SegmentStore {
   private static final Logger log = LoggerFactory.getLogger(InMemorySegmentStore.class);
+  /** Arriving segments kept at most (a few CDN fetches run at a time). */
+  static final int MAX_ARRIVING = 16;
 
   private final long maxBytes;
   private final long maxAgeMillis;
@@ -50,6 +56,8 @@ public final class InMemorySegmentStore implements SegmentStore {
   private final Map<SwarmKey, LinkedHashMap<Long, Entry>> bySwarm = new HashMap<>();
   /** Sum of entry sizes; guarded by {@code lock}. */
   private long sizeBytes;
+  /** Segments still arriving, oldest registered first; guarded by {@code lock}. */
+  private final LinkedHashMap<Key, ArrivingSegment> arriving = new LinkedHashMap<>();
 
   /**
    * @param maxBytes the bound on the total size of all segments, at least 1
@@ -89,6 +97,7 @@ public final class InMemorySegmentStore implements SegmentStore {
       if (previous != null) {
         unlinkLocked(previous);
       }
+      arriving.remove(key);
       Iterator<Entry> oldestFirst = entries.values().iterator();
       while (sizeBytes + copy.length > maxBytes) {
         Entry victim = oldestFirst.next();
@@ -104,6 +113,37 @@ public final class InMemorySegmentStore implements SegmentStore {
     }
     notifyListeners(changes);
     return true;
+  }
+
+  @Override
+  public void putArriving(SwarmKey swarm, long segmentId, ArrivingSegment segment) {
+    requireNonNull(swarm, "swarm");
+    requireNonNull(segment, "segment");
+    synchronized (lock) {
+      arriving.remove(new Key(swarm, segmentId));
+      if (arriving.size() >= MAX_ARRIVING) {
+        Iterator<Key> oldest = arriving.keySet().iterator();
+        oldest.next();
+        oldest.remove();
+      }
+      arriving.put(new Key(swarm, segmentId), segment);
+    }
+  }
+
+  @Override
+  public Optional<ArrivingSegment> arriving(SwarmKey swarm, long segmentId) {
+    requireNonNull(swarm, "swarm");
+    synchronized (lock) {
+      return Optional.ofNullable(arriving.get(new Key(swarm, segmentId)));
+    }
+  }
+
+  @Override
+  public void removeArriving(SwarmKey swarm, long segmentId, ArrivingSegment segment) {
+    requireNonNull(swarm, "swarm");
+    synchronized (lock) {
+      arriving.remove(new Key(swarm, segmentId), segment);
+    }
   }
 
   @Override
@@ -182,6 +222,7 @@ public final class InMemorySegmentStore implements SegmentStore {
     List<StoreChange> changes = new ArrayList<>();
     synchronized (lock) {
       evictExpiredLocked(clock.millis(), changes);
+      arriving.keySet().removeIf(key -> key.swarm().equals(swarm));
       LinkedHashMap<Long, Entry> segments = bySwarm.remove(swarm);
       if (segments != null) {
         for (Entry entry : segments.values()) {

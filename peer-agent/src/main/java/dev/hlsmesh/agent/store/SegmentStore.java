@@ -94,6 +94,42 @@ public interface SegmentStore {
    */
   int evictExpired();
 
+  /**
+   * Registers a segment that is still arriving, so that peers can be served while it grows
+   * (PROTOCOL.md C.6 with the size known up front). It stays until {@link #put} stores the
+   * complete segment under the same id or {@link #removeArriving} removes it. Default: not kept,
+   * so such a store serves only complete segments.
+   *
+   * @param swarm     the stream swarm
+   * @param segmentId the segment's wire id
+   * @param segment   the growing segment
+   */
+  default void putArriving(SwarmKey swarm, long segmentId, ArrivingSegment segment) {
+  }
+
+  /**
+   * The segment registered as arriving under this id, if any (complete segments are in
+   * {@link #get}).
+   *
+   * @param swarm     the stream swarm
+   * @param segmentId the segment's wire id
+   * @return the growing segment, or empty
+   */
+  default Optional<ArrivingSegment> arriving(SwarmKey swarm, long segmentId) {
+    return Optional.empty();
+  }
+
+  /**
+   * Removes an arriving segment (its transfer failed or it was stored), if it is still the one
+   * registered under that id.
+   *
+   * @param swarm     the stream swarm
+   * @param segmentId the segment's wire id
+   * @param segment   the growing segment registered earlier
+   */
+  default void removeArriving(SwarmKey swarm, long segmentId, ArrivingSegment segment) {
+  }
+
   /** @return total bytes of all held segments */
   long sizeBytes();
 

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hlsmesh.agent.PeerFetchException;
 import dev.hlsmesh.agent.PeerFetchException.Reason;
+import dev.hlsmesh.agent.store.ArrivingSegment;
 import dev.hlsmesh.agent.webrtc.LinkPairs;
 import dev.hlsmesh.agent.webrtc.LinkSettings;
 import dev.hlsmesh.agent.webrtc.PeerLink;
@@ -59,6 +60,7 @@ class PeerSessionTest {
   private ScheduledExecutorService victimOwner;
   private ScheduledExecutorService rawOwner;
   private final Map<Long, byte[]> victimSegments = new ConcurrentHashMap<>();
+  private final Map<Long, ArrivingSegment> victimArriving = new ConcurrentHashMap<>();
   private final List<PeerLink> links = new ArrayList<>();
 
   @BeforeEach
@@ -96,6 +98,77 @@ class PeerSessionTest {
     assertThat(c.raw.nextCommand()).isEqualTo(new SegmentDataSendingCompleted(5, 9));
     assertThat(c.raw.payload()).isEqualTo(Arrays.copyOfRange(segment, 70_000, 150_000));
     assertThat(c.raw.largestPayloadMessage.get()).isLessThanOrEqualTo(65_535);
+  }
+
+  @Test
+  void uploaderServesASegmentWhileItArrivesOnceItsSizeIsKnownAndCompletesAfterTheLastByte() throws Exception {
+    byte[] segment = random(100_000, 7);
+    ArrivingSegment arriving = new ArrivingSegment(1 << 20);
+    victimArriving.put(6L, arriving);
+    Connection c = connect(PATIENT_SESSION);
+    assertThat(c.raw.nextCommand()).isEqualTo(new SegmentsAnnouncement(List.of(), List.of(6L)));
+
+    c.raw.send(new SegmentRequest(6, 4, 0));
+    assertThat(c.raw.commands.poll(300, TimeUnit.MILLISECONDS)).as("no SegmentData before the size is known").isNull();
+    arriving.size(segment.length);
+    assertThat(c.raw.nextCommand()).isEqualTo(new SegmentData(6, 4, 100_000));
+    arriving.append(ByteBuffer.wrap(segment, 0, 30_000));
+    await().atMost(Duration.ofSeconds(30)).until(() -> c.raw.payloadBytes.get() == 30_000);
+    arriving.append(ByteBuffer.wrap(segment, 30_000, 70_000));
+    arriving.complete();
+    assertThat(c.raw.nextCommand()).isEqualTo(new SegmentDataSendingCompleted(6, 4));
+    assertThat(c.raw.payload()).isEqualTo(segment);
+
+    // A resumed request (byte offset) is served from there, whole or still arriving.
+    c.raw.send(new SegmentRequest(6, 5, 60_000));
+    assertThat(c.raw.nextCommand()).isEqualTo(new SegmentData(6, 5, 40_000));
+    assertThat(c.raw.nextCommand()).isEqualTo(new SegmentDataSendingCompleted(6, 5));
+  }
+
+  @Test
+  void aFailedArrivalEndsTheUploadWithAbsentAfterTheBytesSoFar() throws Exception {
+    byte[] segment = random(50_000, 8);
+    ArrivingSegment arriving = new ArrivingSegment(1 << 20);
+    arriving.size(segment.length);
+    arriving.append(ByteBuffer.wrap(segment, 0, 20_000));
+    victimArriving.put(6L, arriving);
+    Connection c = connect(PATIENT_SESSION);
+    c.raw.nextCommand(); // announcement
+
+    c.raw.send(new SegmentRequest(6, 2, 0));
+    assertThat(c.raw.nextCommand()).isEqualTo(new SegmentData(6, 2, 50_000));
+    await().atMost(Duration.ofSeconds(30)).until(() -> c.raw.payloadBytes.get() == 20_000);
+    arriving.fail();
+    assertThat(c.raw.nextCommand()).isEqualTo(new SegmentAbsent(6, 2));
+    assertThat(c.raw.payload()).isEqualTo(Arrays.copyOf(segment, 20_000));
+    // Failed before a request: Absent at once.
+    c.raw.send(new SegmentRequest(6, 3, 0));
+    assertThat(c.raw.nextCommand()).isEqualTo(new SegmentAbsent(6, 3));
+  }
+
+  @Test
+  void absentAfterSegmentDataFailsTheFetchWithTheBytesSoFarAndKeepsTheConnection() throws Exception {
+    Connection c = connect(PATIENT_SESSION);
+    c.raw.nextCommand(); // announcement
+    byte[] segment = random(1000, 9);
+    CompletableFuture<byte[]> fetch = on(victimOwner, () -> c.victim.session.fetch(13));
+    SegmentRequest request = (SegmentRequest) c.raw.nextCommand();
+    c.raw.send(new SegmentData(13, request.requestId(), 1000));
+    c.raw.sendRaw(Arrays.copyOfRange(segment, 0, 400));
+    c.raw.send(new SegmentAbsent(13, request.requestId()));
+
+    assertThatThrownBy(() -> fetch.get(30, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(PeerFetchException.class,
+        e -> {
+          assertThat(e.reason()).isEqualTo(Reason.ABSENT);
+          assertThat(e.partialBytes()).isEqualTo(Arrays.copyOf(segment, 400));
+          assertThat(e.totalBytes()).isEqualTo(1000);
+        });
+    CompletableFuture<byte[]> next = on(victimOwner, () -> c.victim.session.fetch(14));
+    SegmentRequest second = (SegmentRequest) c.raw.nextCommand();
+    c.raw.send(new SegmentData(14, second.requestId(), 3));
+    c.raw.sendRaw(new byte[] {1, 2, 3});
+    c.raw.send(new SegmentDataSendingCompleted(14, second.requestId()));
+    assertThat(next.get(30, TimeUnit.SECONDS)).containsExactly(1, 2, 3);
   }
 
   @Test
@@ -296,7 +369,12 @@ class PeerSessionTest {
 
         @Override
         public List<Long> loadingSegmentIds() {
-          return List.of();
+          return victimArriving.keySet().stream().sorted().toList();
+        }
+
+        @Override
+        public ArrivingSegment arriving(long segmentId) {
+          return victimArriving.get(segmentId);
         }
       };
       session = new PeerSession(link, "raw", settings, source, victimOwner, new PeerSession.Listener() {

@@ -9,6 +9,10 @@ import dev.hlsmesh.agent.delivery.HlsStream;
 import dev.hlsmesh.agent.delivery.SegmentLoadException;
 import dev.hlsmesh.agent.delivery.SegmentLoader;
 import dev.hlsmesh.agent.delivery.SegmentRequest;
+import dev.hlsmesh.agent.delivery.StreamingSegmentLoader;
+import dev.hlsmesh.agent.store.ArrivingSegment;
+import dev.hlsmesh.cdn.fetch.BodyListener;
+import java.nio.ByteBuffer;
 import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.agent.store.InMemorySegmentStore;
 import dev.hlsmesh.cdn.TaskScheduler;
@@ -89,6 +93,10 @@ class HybridSegmentLoaderTest {
     MediaPlaylist playlist = playlist(msn - 4, 5);
 
     scheduler.playlistLoaded(STREAM, playlist);
+    long delay = new Planner(SchedulerSettings.defaults()).electionDelayMillis(msn, SELF, 0);
+    timers.advanceMillis(delay - 1);
+    assertThat(cdn.requested()).as("the elected agent waits its election delay").isEmpty();
+    timers.advanceMillis(1);
     assertThat(cdn.requested()).containsExactly(msn);
     assertThat(network.lastLoading).containsExactly(msn);
 
@@ -131,8 +139,8 @@ class HybridSegmentLoaderTest {
 
   @Test
   void electionBackOffRunsOutWhenNobodyAnnouncesTheSegment() throws Exception {
-    HybridSegmentLoader scheduler = loader(new SchedulerSettings(true, true, 1, 2_500, 0, 2.0, 1_000, 1_000_000,
-        2_000_000));
+    HybridSegmentLoader scheduler = loader(new SchedulerSettings(true, true, 1, 2_500, 0, 0, 2.0, 1_000,
+        1_000_000, 2_000_000, 5_000));
     String elected = "-HM0100-electedelect";
     network.neighbours = List.of(new Neighbour(elected, Set.of(), Set.of()));
     long msn = segmentRanked(1, List.of(elected));
@@ -224,6 +232,106 @@ class HybridSegmentLoaderTest {
   }
 
   @Test
+  void aJustStartedAgentWithoutNeighboursWaitsForThemAndALoneOneLaterFetchesAtOnce() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    MediaPlaylist playlist = playlist(46, 5);
+    CompletableFuture<byte[]> early = scheduler.load(request(playlist, 49, 6_000));
+    timers.advanceMillis(1_000);
+    assertThat(cdn.requested()).as("still connecting: no CDN fetch yet").isEmpty();
+    String holder = "-HM0100-holderholder";
+    network.announce(new Neighbour(holder, Set.of(49L), Set.of()));
+    network.completeFetch(holder, 49, new byte[] {4});
+    assertThat(early.get()).containsExactly(4);
+
+    network.announce();
+    timers.advanceMillis(4_000); // past the join grace of 5 s
+    CompletableFuture<byte[]> alone = scheduler.load(request(playlist, 50, 6_000));
+    assertThat(cdn.requested()).as("alone after the grace: a plain player").containsExactly(50L);
+    cdn.complete(50, new byte[] {5});
+    assertThat(alone.get()).containsExactly(5);
+  }
+
+  @Test
+  void aCdnDownloadIsOfferedToPeersWhileItArrivesAndHandedToTheStoreWhenComplete() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    MediaPlaylist playlist = playlist(46, 5);
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist, 50, 0));
+    assertThat(store.arriving(SWARM, 50)).as("registered before the first byte").isPresent();
+    ArrivingSegment arriving = store.arriving(SWARM, 50).orElseThrow();
+    cdn.progress.get(50L).onBodySize(3);
+    cdn.progress.get(50L).onData(ByteBuffer.wrap(new byte[] {1, 2}));
+    assertThat(arriving.copyOfAvailable()).containsExactly(1, 2);
+    cdn.progress.get(50L).onData(ByteBuffer.wrap(new byte[] {3}));
+    cdn.complete(50, new byte[] {1, 2, 3});
+    assertThat(load.get()).containsExactly(1, 2, 3);
+    assertThat(arriving.state()).isEqualTo(ArrivingSegment.State.COMPLETE);
+    assertThat(store.arriving(SWARM, 50)).isEmpty();
+    assertThat(store.contains(SWARM, 50)).isTrue();
+
+    CompletableFuture<byte[]> failing = scheduler.load(request(playlist, 49, 0));
+    ArrivingSegment second = store.arriving(SWARM, 49).orElseThrow();
+    cdn.fail(49);
+    assertThat(failing).isCompletedExceptionally();
+    assertThat(second.state()).isEqualTo(ArrivingSegment.State.FAILED);
+    assertThat(store.arriving(SWARM, 49)).isEmpty();
+  }
+
+  @Test
+  void aSegmentANeighbourIsStillReceivingIsTakenFromItWhileItArrives() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    String loading = "-HM0100-loadingloadi";
+    network.neighbours = List.of(new Neighbour(loading, Set.of(), Set.of(50L)));
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist(46, 5), 50, 6_000));
+    assertThat(network.fetches).containsExactly(loading + "/50");
+    network.completeFetch(loading, 50, new byte[] {6});
+    assertThat(load.get()).containsExactly(6);
+    assertThat(cdn.requested()).isEmpty();
+  }
+
+  @Test
+  void aSegmentTakenFromAPeerIsNotOfferedOnwardsBeforeItIsCheckedAndStored() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    String holder = "-HM0100-holderholder";
+    network.neighbours = List.of(new Neighbour(holder, Set.of(50L), Set.of()));
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist(46, 5), 50, 6_000));
+    assertThat(store.arriving(SWARM, 50)).isEmpty();
+    assertThat(network.lastLoading).as("p lists only what this agent fetches over HTTP").isNull();
+    network.completeFetch(holder, 50, new byte[] {6});
+    assertThat(load.get()).containsExactly(6);
+    assertThat(store.get(SWARM, 50)).isPresent();
+  }
+
+  @Test
+  void aLoadingNeighbourThatServesOnlyCompleteSegmentsIsWaitedForThenAskedOnceItHoldsIt() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    String browser = "-WW0230-browserbrows";
+    network.neighbours = List.of(new Neighbour(browser, Set.of(), Set.of(50L)));
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist(46, 5), 50, 6_000));
+    network.pending.remove(browser + "/50").completeExceptionally(
+        new PeerFetchException(PeerFetchException.Reason.ABSENT, "not in storage"));
+    assertThat(network.fetches).as("not asked again while it only loads").hasSize(1);
+    timers.advanceMillis(1_000);
+    assertThat(cdn.requested()).isEmpty();
+    network.announce(new Neighbour(browser, Set.of(50L), Set.of()));
+    assertThat(network.fetches).containsExactly(browser + "/50", browser + "/50");
+    network.completeFetch(browser, 50, new byte[] {8});
+    assertThat(load.get()).containsExactly(8);
+  }
+
+  @Test
+  void aNeighbourWhoseOwnDownloadFailedPartWayLeavesTheRestToARangeRequest() throws Exception {
+    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    String loading = "-HM0100-loadingloadi";
+    network.neighbours = List.of(new Neighbour(loading, Set.of(), Set.of(50L)));
+    CompletableFuture<byte[]> load = scheduler.load(request(playlist(46, 5), 50, 6_000));
+    network.pending.remove(loading + "/50").completeExceptionally(new PeerFetchException(
+        PeerFetchException.Reason.ABSENT, "its CDN failed", new byte[] {1, 2, 3}, 4));
+    assertThat(cdn.ranges).containsExactly("3+1");
+    cdn.complete(50, new byte[] {4});
+    assertThat(load.get()).containsExactly(1, 2, 3, 4);
+  }
+
+  @Test
   void aCdnFailureFailsTheLoadAndTheNextLoadStartsAfresh() throws Exception {
     HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
     MediaPlaylist playlist = playlist(46, 5);
@@ -270,7 +378,9 @@ class HybridSegmentLoaderTest {
   void everyDeliveryIsReportedWithItsSourcePeerAndFetchTimeAndEveryCdnFetchWithItsReason() throws Exception {
     List<dev.hlsmesh.agent.stats.AgentEvent> events = new java.util.ArrayList<>();
     stats.addEventListener(events::add, Runnable::run);
-    HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
+    // No election spread: the elected agent fetches at once, so the events' times are exact.
+    HybridSegmentLoader scheduler = loader(new SchedulerSettings(true, true, 1, 2_500, 0, 0, 2.0, 1_000, 1_000_000,
+        2_000_000, 5_000));
     String holder = "-HM0100-holderholder";
     MediaPlaylist playlist = playlist(46, 5);
     network.neighbours = List.of(new Neighbour(holder, Set.of(49L, 50L), Set.of()));
@@ -417,8 +527,15 @@ class HybridSegmentLoaderTest {
   }
 
   /** CDN with fetches completed by the test; counts bytes like the real CDN loader. */
-  private final class FakeCdn implements SegmentLoader {
+  private final class FakeCdn implements StreamingSegmentLoader {
     final Map<Long, CompletableFuture<byte[]>> pending = new HashMap<>();
+    final Map<Long, BodyListener> progress = new HashMap<>();
+
+    @Override
+    public CompletableFuture<byte[]> load(SegmentRequest request, BodyListener listener) {
+      progress.put(request.segment().id(), listener);
+      return load(request);
+    }
     final List<Long> requested = new ArrayList<>();
     final List<String> ranges = new ArrayList<>();
     boolean closed;

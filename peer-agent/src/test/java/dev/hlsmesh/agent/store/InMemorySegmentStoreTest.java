@@ -314,4 +314,32 @@ class InMemorySegmentStoreTest {
     assertThatThrownBy(() -> new InMemorySegmentStore(1, Duration.ZERO, clock))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("maxAge: PT0S (expected: positive)");
   }
+
+  @Test
+  void keepsArrivingSegmentsUntilTheCompleteOneIsStoredBoundedInNumber() {
+    InMemorySegmentStore arrivals = new InMemorySegmentStore(1 << 20, java.time.Duration.ofMinutes(1),
+        java.time.Clock.systemUTC());
+    SwarmKey swarm = SwarmKey.ofHex("00000000000000000000000000000000000000aa");
+    ArrivingSegment first = new ArrivingSegment(100);
+    arrivals.putArriving(swarm, 1, first);
+    assertThat(arrivals.arriving(swarm, 1)).containsSame(first);
+    assertThat(arrivals.contains(swarm, 1)).as("arriving is not held").isFalse();
+    arrivals.put(swarm, 1, new byte[] {1});
+    assertThat(arrivals.arriving(swarm, 1)).as("the stored segment replaces it").isEmpty();
+
+    ArrivingSegment second = new ArrivingSegment(100);
+    arrivals.putArriving(swarm, 2, second);
+    arrivals.removeArriving(swarm, 2, new ArrivingSegment(100));
+    assertThat(arrivals.arriving(swarm, 2)).as("only the registered one is removed").containsSame(second);
+    arrivals.removeArriving(swarm, 2, second);
+    assertThat(arrivals.arriving(swarm, 2)).isEmpty();
+
+    for (long id = 10; id < 10 + InMemorySegmentStore.MAX_ARRIVING + 1; id++) {
+      arrivals.putArriving(swarm, id, new ArrivingSegment(100));
+    }
+    assertThat(arrivals.arriving(swarm, 10)).as("the oldest dropped past the bound").isEmpty();
+    assertThat(arrivals.arriving(swarm, 10 + InMemorySegmentStore.MAX_ARRIVING)).isPresent();
+    arrivals.removeSwarm(swarm);
+    assertThat(arrivals.arriving(swarm, 10 + InMemorySegmentStore.MAX_ARRIVING)).isEmpty();
+  }
 }
