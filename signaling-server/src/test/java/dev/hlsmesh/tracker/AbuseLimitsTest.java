@@ -200,6 +200,20 @@ class AbuseLimitsTest {
   }
 
   @Test
+  void offersThatFindNoPeerAreNeitherChargedNorCountedAsRateLimited() {
+    start(TrackerTesting.config().maxOffersPerMinutePerConnection(2).build(), clock);
+    TestPeer receiver = peer("r");
+    receiver.announce(SWARM, List.of());
+    TestPeer sender = peer("sender");
+
+    sender.announce(SWARM, offers(3)); // one peer to offer to: one offer relayed, one charged
+    sender.announce(SWARM, AnnounceEvent.COMPLETED, offers(3));
+
+    assertThat(countRelayed(List.of(receiver))).isEqualTo(2);
+    assertThat(rejections("offer_rate_limited")).isZero();
+  }
+
+  @Test
   void offersOfAllConnectionsOfOneIpShareItsOfferBudget() {
     start(TrackerTesting.config().maxOffersPerMinutePerIp(4).build(), clock);
     List<TestPeer> receivers = new ArrayList<>();

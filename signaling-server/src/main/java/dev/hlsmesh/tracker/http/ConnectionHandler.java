@@ -264,6 +264,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
         webSocketLocation(request), null, decoderConfig).newHandshaker(request);
     if (handshaker == null) {
       WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+      if (admitted) {
+        // No WebSocket on this connection: give its slot back now, not when it closes.
+        admitted = false;
+        server.gate().release();
+      }
       return;
     }
     handshaker.handshake(ctx.channel(), request).addListener((ChannelFutureListener) f -> {

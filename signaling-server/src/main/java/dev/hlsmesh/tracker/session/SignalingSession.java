@@ -151,11 +151,6 @@ public final class SignalingSession {
     int wantedTargets = Math.min(a.numwant() == null ? a.offers().size() : a.numwant(),
         config.maxNumwant());
     int maxTargets = Math.min(wantedTargets, policy.offerAllowance(now));
-    int withheld = Math.min(wantedTargets, a.offers().size()) - maxTargets;
-    if (withheld > 0) {
-      // The announce itself is served; offers beyond the budget are not relayed.
-      context.stats().rejected(Rejection.OFFER_RATE_LIMITED, withheld);
-    }
     AnnounceResult result = context.registry().announce(infoHash, a.peerId(), self,
         a.event() == AnnounceEvent.COMPLETED, a.isSeeder(), a.offers(), maxTargets, now);
     switch (result.status()) {
@@ -192,6 +187,16 @@ public final class SignalingSession {
         config.announceIntervalSeconds()));
     PeerEndpoint[] targets = result.targets();
     policy.chargeOffers(targets.length);
+    if (maxTargets < wantedTargets) {
+      // The offer budget cut the relay short by the offers that had a peer to go to; the
+      // announce itself is served.
+      int otherPeers = result.complete() + result.incomplete() - 1;
+      int withheld = Math.min(Math.min(wantedTargets, a.offers().size()), otherPeers)
+          - targets.length;
+      if (withheld > 0) {
+        context.stats().rejected(Rejection.OFFER_RATE_LIMITED, withheld);
+      }
+    }
     List<Offer> offers = a.offers();
     int relayed = 0;
     for (int i = 0; i < targets.length; i++) {
