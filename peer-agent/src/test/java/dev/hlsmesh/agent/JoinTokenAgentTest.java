@@ -48,7 +48,7 @@ class JoinTokenAgentTest {
         member.join(swarm);
         stranger.join(swarm);
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> stats(tracker).path("peers").asInt() == 1
+        await().atMost(Duration.ofSeconds(60)).until(() -> stats(tracker).path("peers").asInt() == 1
             && stats(tracker).path("rejections").path("token_missing").asInt() >= 1);
         assertThat(stats(tracker).path("rejections").path("token_swarm_denied").asInt()).isZero();
       } finally {

@@ -175,7 +175,7 @@ class TrackerAccessTest {
 
     assertThat(RawHttp.upgrade(tracker, "/", null).status()).isEqualTo(503);
     first.close();
-    await().atMost(Duration.ofSeconds(10))
+    await().atMost(Duration.ofSeconds(60))
         .until(() -> RawHttp.upgrade(tracker, "/", null).status() == 101);
     assertThat(rejections("too_many_connections")).isGreaterThanOrEqualTo(1);
   }
