@@ -57,8 +57,8 @@ public record IntegritySettings(
     if (sidecarRequired && publicKeys.isEmpty()) {
       problems.add("agent.integrity.sidecarRequired: true (expected: false unless publicKeys are set)");
     }
-    if (sidecarSuffix.isEmpty() || sidecarSuffix.contains("/") || sidecarSuffix.contains("?") || sidecarSuffix.contains("#")) {
-      problems.add("agent.integrity.sidecarSuffix: '" + sidecarSuffix + "' (expected: non-empty, no / ? #)");
+    if (!sidecarSuffix.matches("[A-Za-z0-9._~-]{1,64}")) {
+      problems.add("agent.integrity.sidecarSuffix: '" + sidecarSuffix + "' (expected: 1..64 of A-Z a-z 0-9 . _ ~ -)");
     }
     if (sidecarRefreshMillis < 50 || sidecarRefreshMillis > 600_000) {
       problems.add("agent.integrity.sidecarRefreshMillis: " + sidecarRefreshMillis + " (expected: 50..600000)");

@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import dev.hlsmesh.agent.IntegritySettings;
 import dev.hlsmesh.agent.SegmentValidator;
 import dev.hlsmesh.agent.delivery.SegmentRequest;
-import dev.hlsmesh.cdn.CdnConfig;
 import dev.hlsmesh.cdn.fetch.ByteCollector;
 import dev.hlsmesh.cdn.fetch.CdnFetcher;
 import dev.hlsmesh.cdn.fetch.FetchRequest;
@@ -159,11 +158,15 @@ public final class SegmentVerifier {
         sidecarsRejected.sum());
   }
 
-  /** The sidecar URL of a media playlist: its path plus the suffix, query kept. */
+  /**
+   * The sidecar URL of a media playlist: its path plus the suffix, its query kept byte for byte
+   * (CDN tokens are often base64 with percent-escapes that must not be decoded and re-encoded).
+   */
   URI sidecarUri(URI mediaPlaylist) {
+    String text = mediaPlaylist.getScheme() + "://" + mediaPlaylist.getRawAuthority() + mediaPlaylist.getRawPath()
+        + settings.sidecarSuffix() + (mediaPlaylist.getRawQuery() == null ? "" : "?" + mediaPlaylist.getRawQuery());
     try {
-      return new URI(mediaPlaylist.getScheme(), mediaPlaylist.getRawAuthority() == null ? null : mediaPlaylist.getAuthority(),
-          mediaPlaylist.getPath() + settings.sidecarSuffix(), mediaPlaylist.getQuery(), null);
+      return new URI(text);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("no sidecar URL for " + mediaPlaylist + ": " + e.getMessage(), e);
     }
@@ -306,14 +309,16 @@ public final class SegmentVerifier {
   /** The CDN through the agent's fetcher (sidecars) and HEAD requests (sizes). */
   private static final class FetcherAccess implements CdnAccess {
     private final CdnFetcher fetcher;
-    private final HttpClient headClient;
     private final Duration timeout;
 
     FetcherAccess(CdnFetcher fetcher) {
       this.fetcher = fetcher;
-      CdnConfig config = fetcher.config();
-      this.timeout = Duration.ofMillis(config.playlistTimeoutMillis());
-      this.headClient = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(config.connectTimeoutMillis()))
+      this.timeout = Duration.ofMillis(fetcher.config().playlistTimeoutMillis());
+    }
+
+    /** One HEAD client for the process, made on first use (a client holds a selector thread). */
+    private static final class Head {
+      static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
           .followRedirects(HttpClient.Redirect.NORMAL).build();
     }
 
@@ -335,7 +340,7 @@ public final class SegmentVerifier {
     public CompletableFuture<OptionalLong> size(URI uri) {
       HttpRequest head = HttpRequest.newBuilder(uri).method("HEAD", HttpRequest.BodyPublishers.noBody())
           .timeout(timeout).build();
-      return headClient.sendAsync(head, HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
+      return Head.CLIENT.sendAsync(head, HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
         if (response == null || response.statusCode() != 200) {
           return OptionalLong.empty();
         }

@@ -186,6 +186,15 @@ class SegmentVerifierTest {
   }
 
   @Test
+  void theSidecarUrlKeepsThePlaylistsQueryByteForByte() {
+    SegmentVerifier verifier = verifier(false);
+    assertThat(verifier.sidecarUri(URI.create("https://cdn.example:8443/a%20b/index.m3u8?token=ab%2Bc%3D&x=1")))
+        .hasToString("https://cdn.example:8443/a%20b/index.m3u8.integrity?token=ab%2Bc%3D&x=1");
+    assertThat(verifier.sidecarUri(URI.create("http://cdn.example/live/index.m3u8")))
+        .hasToString("http://cdn.example/live/index.m3u8.integrity");
+  }
+
+  @Test
   void concurrentChecksShareOneSidecarFetch() throws Exception {
     cdn.held = new CompletableFuture<>();
     SegmentVerifier verifier = verifier(false);
@@ -255,7 +264,7 @@ class SegmentVerifierTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("agent.integrity.publicKeys: key id 'bad id'")
         .hasMessageContaining("agent.integrity.publicKeys.k: not an Ed25519 public key")
-        .hasMessageContaining("agent.integrity.sidecarSuffix: 'a/b'")
+        .hasMessageContaining("agent.integrity.sidecarSuffix: 'a/b' (expected: 1..64 of A-Z a-z 0-9 . _ ~ -)")
         .hasMessageContaining("agent.integrity.peerBanMillis: -1 (expected: 0..86400000)")
         .hasMessageContaining("agent.integrity.sidecarRefreshMillis: 1 (expected: 50..600000)");
     assertThatThrownBy(() -> IntegritySettings.builder().sidecarRequired(true).build())
