@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hlsmesh.agent.Agent;
 import dev.hlsmesh.agent.AgentConfig;
+import dev.hlsmesh.agent.IntegritySettings;
 import dev.hlsmesh.agent.SwarmKey;
 import dev.hlsmesh.agent.WebRtcUnavailableException;
 import dev.hlsmesh.agent.delivery.CdnSegmentLoader;
@@ -26,20 +27,28 @@ import dev.hlsmesh.cdn.CdnConfig;
 import dev.hlsmesh.cdn.TaskScheduler;
 import dev.hlsmesh.cdn.fetch.CdnFetcher;
 import dev.hlsmesh.cdn.hls.MasterPlaylist;
+import dev.hlsmesh.cdn.hls.MediaPlaylist;
+import dev.hlsmesh.cdn.hls.PlaylistParseException;
 import dev.hlsmesh.cdn.hls.PlaylistLoader;
 import dev.hlsmesh.cdn.hls.PlaylistParser;
 import dev.hlsmesh.cdn.hls.SwarmStream;
 import dev.hlsmesh.cdn.hls.SwarmStreams;
+import dev.hlsmesh.cdn.integrity.HashWindow;
+import dev.hlsmesh.cdn.integrity.IntegrityKeys;
+import dev.hlsmesh.cdn.integrity.SidecarCodec;
 import dev.hlsmesh.protocol.swarm.StreamProps;
 import dev.hlsmesh.protocol.swarm.SwarmIds;
 import dev.hlsmesh.testsupport.LiveHlsOrigin;
 import dev.hlsmesh.tracker.Tracker;
 import dev.hlsmesh.tracker.config.TrackerConfig;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +57,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 
 /**
  * The demo: a tracker, a live origin replaying the shipped clip, and N agents with virtual
@@ -74,6 +84,8 @@ public final class Demo implements AutoCloseable {
   private final List<Viewer> viewers = new ArrayList<>();
   private final ScheduledThreadPoolExecutor timer;
   private LiveHlsOrigin origin;
+  private static final String SIDECAR_KEY_ID = "demo";
+  private final KeyPair sidecarKey = IntegrityKeys.generate();
   private SwarmKey swarm;
   private long startedAtMillis;
   private boolean finished;
@@ -139,7 +151,9 @@ public final class Demo implements AutoCloseable {
       return tracker.webSocketUri();
     });
     URI playlist = options.playlist().orElseGet(() -> {
-      LiveHlsOrigin started = own(LiveHlsOrigin.start());
+      // The demo's own origin publishes signed segment-hash sidecars, as bin/publisher would:
+      // its agents verify every segment a peer sends (docs/security.md).
+      LiveHlsOrigin started = own(LiveHlsOrigin.builder().sidecars(".integrity", this::signedSidecar).start());
       synchronized (this) {
         origin = started;
       }
@@ -153,8 +167,17 @@ public final class Demo implements AutoCloseable {
     // Agents below minPeers re-announce every 10 s for more offers, so a small swarm fills to a
     // full mesh within seconds instead of one tracker interval (30 s) per step.
     int maxPeers = 10;
-    AgentConfig agentConfig = options.p2p()
-        ? AgentConfig.builder(trackerUri).peers(Math.min(maxPeers, options.agents() - 1), maxPeers).build() : null;
+    AgentConfig agentConfig = null;
+    if (options.p2p()) {
+      AgentConfig.Builder configBuilder = AgentConfig.builder(trackerUri)
+          .peers(Math.min(maxPeers, options.agents() - 1), maxPeers);
+      if (options.playlist().isEmpty()) { // the demo's own origin: it signs sidecars with this key
+        configBuilder.integrity(IntegritySettings.builder()
+            .publicKeys(Map.of(SIDECAR_KEY_ID, IntegrityKeys.publicKeyBase64(sidecarKey.getPublic())))
+            .build());
+      }
+      agentConfig = configBuilder.build();
+    }
     SchedulerSettings settings = options.p2p() ? SchedulerSettings.defaults()
         : SchedulerSettings.defaults().withP2pDisabled();
     // All agents first, then all players: on one machine, an agent starting (WebRTC, tracker
@@ -285,6 +308,9 @@ public final class Demo implements AutoCloseable {
     long uploaded = 0;
     long stalls = 0;
     long stallMillis = 0;
+    long verified = 0;
+    long unverified = 0;
+    long failures = 0;
     for (Viewer v : viewers) {
       AgentStatsSnapshot s = v.stats().snapshot();
       PlayerStats p = v.player().stats();
@@ -299,7 +325,13 @@ public final class Demo implements AutoCloseable {
       agent.put("startupMillis", p.startupMillis());
       agent.put("liveLatencyMillis", p.liveLatencyMillis());
       agent.put("connectedPeers", s.connectedPeers());
+      agent.put("verifiedPeerSegments", s.verifiedPeerSegments());
+      agent.put("unverifiedPeerSegments", s.unverifiedPeerSegments());
+      agent.put("validationFailures", s.validationFailures());
       agents.add(agent);
+      verified += s.verifiedPeerSegments();
+      unverified += s.unverifiedPeerSegments();
+      failures += s.validationFailures();
       cdn += s.cdnBytes();
       peer += s.peerBytes();
       uploaded += s.uploadedBytes();
@@ -313,6 +345,9 @@ public final class Demo implements AutoCloseable {
     total.put("offloadRatio", offload(cdn, peer));
     total.put("stalls", stalls);
     total.put("stallMillis", stallMillis);
+    total.put("verifiedPeerSegments", verified);
+    total.put("unverifiedPeerSegments", unverified);
+    total.put("validationFailures", failures);
     if (origin != null) {
       total.put("originSegmentBytes", origin.bytesServedMatching("/live/*/*.ts"));
     }
@@ -377,6 +412,18 @@ public final class Demo implements AutoCloseable {
   }
 
   /** {@code peer / (cdn + peer)}, as the stats snapshot computes it. */
+  /** The sidecar bin/publisher would write for the playlist the demo's origin serves now. */
+  private byte[] signedSidecar(String playlistPath, String playlistText, LongFunction<byte[]> segmentBytes) {
+    try {
+      MediaPlaylist playlist = PlaylistParser.parseMedia(URI.create("http://127.0.0.1" + playlistPath), playlistText);
+      return SidecarCodec.sign(new HashWindow(SIDECAR_KEY_ID, playlistPath, 0)
+          .update(playlist, segment -> segmentBytes.apply(segment.mediaSequenceNumber()), Instant.now()),
+          sidecarKey.getPrivate());
+    } catch (IOException | PlaylistParseException e) {
+      throw new IllegalStateException("the demo origin's own playlist: " + e.getMessage(), e);
+    }
+  }
+
   private static double offload(long cdn, long peer) {
     return cdn + peer == 0 ? 0 : (double) peer / (cdn + peer);
   }

@@ -55,6 +55,8 @@ class DemoTest {
         .isEqualTo(summary.get("agents").get(0).get("cdnBytes").asLong() + summary.get("agents").get(1).get("cdnBytes").asLong());
     // Every byte one agent received from a peer was uploaded by the other (uploads may count resent bytes).
     assertThat(total.get("uploadedBytes").asLong()).isGreaterThanOrEqualTo(total.get("peerBytes").asLong());
+    assertThat(total.get("unverifiedPeerSegments").asLong()).as("the demo origin signs sidecars").isZero();
+    assertThat(total.get("validationFailures").asLong()).isZero();
     assertThat(total.get("originSegmentBytes").asLong()).as("counted at the origin")
         .isGreaterThanOrEqualTo(total.get("cdnBytes").asLong());
   }
