@@ -41,7 +41,7 @@ public final class IntegrityBenchmark {
     MediaPlaylist playlist = PlaylistParser.parseMedia(playlistUri, text.toString());
     KeyPair key = IntegrityKeys.generate();
     SegmentHashes hashes = new HashWindow("k", "/live/360p/index.m3u8", 0)
-        .update(playlist, s -> clip.get((int) (s.mediaSequenceNumber() % clip.size())).bytes(), Instant.EPOCH);
+        .update(playlist, s -> clip.get(Math.floorMod(s.mediaSequenceNumber(), clip.size())).bytes(), Instant.EPOCH);
     byte[] sidecar = SidecarCodec.sign(hashes, key.getPrivate());
     Map<String, java.security.PublicKey> trusted = Map.of("k", key.getPublic());
 
