@@ -10,6 +10,7 @@ import dev.hlsmesh.agent.peer.Swarm;
 import dev.hlsmesh.agent.peer.UploadBudget;
 import dev.hlsmesh.agent.stats.AgentEventListener;
 import dev.hlsmesh.agent.stats.AgentStats;
+import dev.hlsmesh.agent.stats.SegmentSourceKind;
 import dev.hlsmesh.agent.store.ArrivingSegment;
 import dev.hlsmesh.agent.store.SegmentStore;
 import dev.hlsmesh.agent.store.StoreChange;
@@ -21,6 +22,7 @@ import dev.hlsmesh.agent.webrtc.PeerLink;
 import dev.hlsmesh.agent.webrtc.WebRtcRuntime;
 import dev.hlsmesh.protocol.swarm.PeerIds;
 import dev.hlsmesh.protocol.tracker.BinaryId;
+import dev.hlsmesh.protocol.tracker.ViewerReport;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -125,8 +127,9 @@ public final class Agent implements AutoCloseable {
     };
     TrackerSettings trackerSettings = new TrackerSettings(config.trackerUrl(), config.connectTimeoutMillis(),
         config.maxOffersPerAnnounce(), config.offerTimeoutMillis(), 30_000, 5_000,
-        config.belowMinimumAnnounceMillis(), config.trackerReconnectBaseMillis(), config.trackerReconnectMaxMillis());
-    this.tracker = new TrackerClient(trackerSettings, owner, ioGroup, links, random);
+        config.belowMinimumAnnounceMillis(), config.trackerReconnectBaseMillis(), config.trackerReconnectMaxMillis(),
+        config.reportIntervalMillis());
+    this.tracker = new TrackerClient(trackerSettings, owner, ioGroup, links, random, this::viewerTotals);
     this.uploadBudget = UploadBudget.capped(config.maxUploadBytesPerSecond(), System::nanoTime, stats::recordUploaded);
     stats.connectedPeers(() -> connectedSnapshot.values().stream().mapToInt(List::size).sum());
     this.sessionSettings = new SessionSettings(config.noBytesTimeoutMillis(), config.maxConsecutiveTimeouts(),
@@ -472,6 +475,23 @@ public final class Agent implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     lease.close();
+  }
+
+  /** On the owner: the figures of this agent's viewer reports to the tracker. */
+  private ViewerReport viewerTotals(BinaryId infoHash) {
+    int peers = 0;
+    for (Map.Entry<SwarmKey, List<String>> entry : connectedSnapshot.entrySet()) {
+      if (entry.getKey().id().equals(infoHash)) {
+        peers = entry.getValue().size();
+      }
+    }
+    return new ViewerReport(stats.receivedBytes(SegmentSourceKind.CDN), stats.receivedBytes(SegmentSourceKind.PEER),
+        stats.uploadedBytes(), stats.stalls(), stats.stallMillis(), peers);
+  }
+
+  /** Report-only announces sent to the tracker so far (tests). */
+  long reportsSent() {
+    return onOwner(tracker::reportsSent);
   }
 
   /** Whether the tracker WebSocket is open now (tests and benchmarks). */

@@ -37,6 +37,9 @@ import java.util.List;
  *     swarms together; 0 = uncapped (the default)
  * @param integrity how segments received from peers are checked (sidecar keys, peer bans, the
  *     embedder's validator)
+ * @param reportIntervalMillis time between two viewer reports to the tracker (report-only
+ *     announces carrying {@code x_hlsmesh}, docs/protocol.md); every announce carries the report
+ *     too; 0 = no reports
  */
 public record AgentConfig(
     URI trackerUrl,
@@ -56,7 +59,8 @@ public record AgentConfig(
     long lowWatermarkBytes,
     long highWatermarkBytes,
     long maxUploadBytesPerSecond,
-    IntegritySettings integrity) {
+    IntegritySettings integrity,
+    long reportIntervalMillis) {
 
   /** Validates every setting and reports all problems at once. */
   public AgentConfig {
@@ -86,6 +90,9 @@ public record AgentConfig(
     check(problems, "agent.lowWatermarkBytes", lowWatermarkBytes, 0, 8L << 20);
     check(problems, "agent.highWatermarkBytes", highWatermarkBytes, lowWatermarkBytes + 1, 8L << 20);
     check(problems, "agent.maxUploadBytesPerSecond", maxUploadBytesPerSecond, 0, 1L << 40);
+    if (reportIntervalMillis != 0 && (reportIntervalMillis < 100 || reportIntervalMillis > 3_600_000)) {
+      problems.add("agent.reportIntervalMillis: " + reportIntervalMillis + " (expected: 0 (off) or 100..3600000)");
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid agent configuration: " + String.join("; ", problems));
     }
@@ -122,6 +129,7 @@ public record AgentConfig(
     b.highWatermarkBytes = highWatermarkBytes;
     b.maxUploadBytesPerSecond = maxUploadBytesPerSecond;
     b.integrity = integrity;
+    b.reportIntervalMillis = reportIntervalMillis;
     return b;
   }
 
@@ -145,6 +153,7 @@ public record AgentConfig(
     private long highWatermarkBytes = 1024 * 1024;
     private long maxUploadBytesPerSecond = 0;
     private IntegritySettings integrity = IntegritySettings.defaults();
+    private long reportIntervalMillis = 5_000;
 
     private Builder(URI trackerUrl) {
       this.trackerUrl = requireNonNull(trackerUrl, "trackerUrl");
@@ -237,12 +246,19 @@ public record AgentConfig(
       return this;
     }
 
+    /** Time between viewer reports to the tracker (default 5000 ms; 0 = no reports). */
+    public Builder reportIntervalMillis(long value) {
+      this.reportIntervalMillis = value;
+      return this;
+    }
+
     /** Validates and builds. */
     public AgentConfig build() {
       return new AgentConfig(trackerUrl, iceServers, minPeers, maxPeers, maxOffersPerAnnounce,
           iceGatheringTimeoutMillis, connectTimeoutMillis, offerTimeoutMillis, belowMinimumAnnounceMillis,
           trackerReconnectBaseMillis, trackerReconnectMaxMillis, noBytesTimeoutMillis, maxConsecutiveTimeouts,
-          maxSegmentBytes, lowWatermarkBytes, highWatermarkBytes, maxUploadBytesPerSecond, integrity);
+          maxSegmentBytes, lowWatermarkBytes, highWatermarkBytes, maxUploadBytesPerSecond, integrity,
+          reportIntervalMillis);
     }
   }
 }

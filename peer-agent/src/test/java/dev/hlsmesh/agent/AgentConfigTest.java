@@ -18,7 +18,19 @@ class AgentConfigTest {
     assertThat(config.offerTimeoutMillis()).isEqualTo(50_000);
     assertThat(config.maxOffersPerAnnounce()).isEqualTo(5);
     assertThat(config.iceServers()).isEmpty();
+    assertThat(config.reportIntervalMillis()).isEqualTo(5_000);
     assertThat(config.toBuilder().build()).isEqualTo(config);
+  }
+
+  @Test
+  void viewerReportsAreOffAtZeroOrEveryTenthOfASecondToAnHour() {
+    assertThat(AgentConfig.builder(TRACKER).reportIntervalMillis(0).build().reportIntervalMillis()).isZero();
+    assertThat(AgentConfig.builder(TRACKER).reportIntervalMillis(100).build().toBuilder().build().reportIntervalMillis())
+        .isEqualTo(100);
+    assertThatThrownBy(() -> AgentConfig.builder(TRACKER).reportIntervalMillis(99).build())
+        .hasMessageContaining("agent.reportIntervalMillis: 99 (expected: 0 (off) or 100..3600000)");
+    assertThatThrownBy(() -> AgentConfig.builder(TRACKER).reportIntervalMillis(-1).build())
+        .hasMessageContaining("agent.reportIntervalMillis: -1");
   }
 
   @Test

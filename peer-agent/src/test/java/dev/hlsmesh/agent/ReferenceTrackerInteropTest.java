@@ -33,7 +33,9 @@ class ReferenceTrackerInteropTest {
 
   @Test
   void twoAgentsConnectThroughBittorrentTrackerAndTransferASegment() throws Exception {
-    AgentConfig config = AgentConfig.builder(tracker.url()).belowMinimumAnnounceMillis(1_000).build();
+    // Frequent viewer reports (x_hlsmesh, report-only announces): bittorrent-tracker must ignore them harmlessly.
+    AgentConfig config = AgentConfig.builder(tracker.url()).belowMinimumAnnounceMillis(1_000)
+        .reportIntervalMillis(100).build();
     SwarmKey swarm = SwarmKey.ofHex("0123456789abcdef0123456789abcdef01234567");
     InMemorySegmentStore seederStore = new InMemorySegmentStore(1L << 20, Duration.ofMinutes(1), Clock.systemUTC());
     byte[] segment = new byte[100_000];
@@ -47,6 +49,11 @@ class ReferenceTrackerInteropTest {
       await().atMost(Duration.ofSeconds(60)).until(() -> leecher.connectedPeers(swarm).contains(seederId)
           && seeder.connectedPeers(swarm).contains(leecherId));
       assertThat(leecher.fetch(swarm, seederId, 7L).get(30, TimeUnit.SECONDS)).isEqualTo(segment);
+      long seederReports = seeder.reportsSent();
+      await().atMost(Duration.ofSeconds(60)).until(() -> seeder.reportsSent() >= seederReports + 5
+          && leecher.reportsSent() >= 5);
+      assertThat(seeder.trackerConnected() && leecher.trackerConnected()).as("the tracker kept both sockets").isTrue();
+      assertThat(leecher.connectedPeers(swarm)).containsExactly(seederId);
     }
   }
 }

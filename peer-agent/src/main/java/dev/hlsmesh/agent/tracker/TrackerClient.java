@@ -17,6 +17,7 @@ import dev.hlsmesh.protocol.tracker.ScrapeResponse;
 import dev.hlsmesh.protocol.tracker.ServerMessage;
 import dev.hlsmesh.protocol.tracker.TrackerCodec;
 import dev.hlsmesh.protocol.tracker.TrackerProtocolException;
+import dev.hlsmesh.protocol.tracker.ViewerReport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -64,6 +65,12 @@ import org.slf4j.LoggerFactory;
  * {@code offer_id} (offers expire after {@link TrackerSettings#offerTimeoutMillis()}),
  * reconnects with jittered exponential back-off, and sends {@code stopped} when leaving.
  *
+ * <p>With a {@link ReportSource} and {@link TrackerSettings#reportIntervalMillis()} above 0, it
+ * also reports this viewer's delivery to the tracker (docs/protocol.md, "Viewer reports"): every
+ * announce carries the {@code x_hlsmesh} report, and every interval each joined swarm gets a
+ * report-only announce (no event, {@code numwant} 0, no offers). Figures count from the join of
+ * the swarm (its peer id), except {@code peers}.
+ *
  * <p>Thread: every method must be called on the agent's owner executor; the Netty I/O thread
  * only copies frames and posts them there.
  */
@@ -80,6 +87,9 @@ public final class TrackerClient {
   private final Backoff backoff;
   private final TrackerCodec codec = new TrackerCodec();
   private final Map<BinaryId, SwarmState> swarms = new LinkedHashMap<>();
+  private final ReportSource reports;
+  private ScheduledFuture<?> reportTimer;
+  private long reportsSent;
 
   private Channel channel;
   private boolean connected;
@@ -95,11 +105,25 @@ public final class TrackerClient {
     boolean announcing;
     long intervalMillis;
     ScheduledFuture<?> nextAnnounce;
+    /** The source's totals when this swarm was joined; null without reports. */
+    ViewerReport reportBaseline;
 
     SwarmState(SwarmMembership membership, long intervalMillis) {
       this.membership = membership;
       this.intervalMillis = intervalMillis;
     }
+  }
+
+  /**
+   * The agent's delivery figures for viewer reports. Called on the owner executor; must be cheap.
+   */
+  @FunctionalInterface
+  public interface ReportSource {
+    /**
+     * Cumulative figures of the whole agent now (bytes from the CDN and from peers, uploaded,
+     * stalls, stall time), with {@code peers} the peers connected now in swarm {@code infoHash}.
+     */
+    ViewerReport totals(BinaryId infoHash);
   }
 
   private record PendingOffer(PeerLink link, SwarmMembership.LinkBinding binding, ScheduledFuture<?> expiry) {}
@@ -112,6 +136,16 @@ public final class TrackerClient {
    */
   public TrackerClient(TrackerSettings settings, ScheduledExecutorService owner, EventLoopGroup ioGroup,
       LinkFactory links, Random random) {
+    this(settings, owner, ioGroup, links, random, null);
+  }
+
+  /**
+   * A client that also sends viewer reports taken from {@code reports} (none when it is null or
+   * {@link TrackerSettings#reportIntervalMillis()} is 0).
+   */
+  public TrackerClient(TrackerSettings settings, ScheduledExecutorService owner, EventLoopGroup ioGroup,
+      LinkFactory links, Random random, ReportSource reports) {
+    this.reports = settings.reportIntervalMillis() > 0 ? reports : null;
     this.settings = requireNonNull(settings, "settings");
     this.trackerForLogs = withoutQuery(settings.trackerUrl());
     this.owner = requireNonNull(owner, "owner");
@@ -130,7 +164,16 @@ public final class TrackerClient {
 
   /** Opens the WebSocket (and keeps reopening it until {@link #close()}). */
   public void start() {
+    if (reports != null && reportTimer == null) {
+      long interval = settings.reportIntervalMillis();
+      reportTimer = owner.scheduleAtFixedRate(this::sendReports, interval, interval, TimeUnit.MILLISECONDS);
+    }
     connect();
+  }
+
+  /** Report-only announces sent so far (tests). */
+  public long reportsSent() {
+    return reportsSent;
   }
 
   /** Whether the WebSocket to the tracker is open. */
@@ -145,6 +188,9 @@ public final class TrackerClient {
       throw new IllegalStateException("already joined " + membership.infoHash());
     }
     SwarmState swarm = new SwarmState(membership, settings.defaultAnnounceIntervalMillis());
+    if (reports != null) {
+      swarm.reportBaseline = totals(membership.infoHash());
+    }
     swarms.put(membership.infoHash(), swarm);
     if (connected) {
       announce(swarm);
@@ -164,7 +210,7 @@ public final class TrackerClient {
     }
     swarm.offers.clear();
     if (connected) {
-      send(Announce.of(infoHash, swarm.membership.peerId(), AnnounceEvent.STOPPED, List.of()));
+      send(Announce.of(infoHash, swarm.membership.peerId(), AnnounceEvent.STOPPED, List.of()).withReport(report(swarm)));
     }
   }
 
@@ -186,6 +232,7 @@ public final class TrackerClient {
     }
     closed = true;
     cancel(reconnectTimer);
+    cancel(reportTimer);
     if (channel != null) {
       // After the stopped announces (same channel, so in order), a polite closing handshake.
       channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
@@ -327,7 +374,7 @@ public final class TrackerClient {
       }
       AnnounceEvent event = swarm.startedSent ? null : AnnounceEvent.STARTED;
       swarm.startedSent = true;
-      send(Announce.of(swarm.membership.infoHash(), swarm.membership.peerId(), event, offers));
+      send(Announce.of(swarm.membership.infoHash(), swarm.membership.peerId(), event, offers).withReport(report(swarm)));
       scheduleAnnounce(swarm, swarm.membership.belowMinimum()
           ? Math.min(swarm.intervalMillis, settings.belowMinimumAnnounceMillis())
           : swarm.intervalMillis);
@@ -429,6 +476,48 @@ public final class TrackerClient {
     }
     offer.binding().remotePeer(answer.peerId());
     offer.link().acceptAnswer(answer.sdp());
+  }
+
+  /** Every interval: a report-only announce per swarm the tracker knows us in. */
+  private void sendReports() {
+    if (!connected || closed) {
+      return;
+    }
+    for (SwarmState swarm : swarms.values()) {
+      ViewerReport report = swarm.startedSent ? report(swarm) : null;
+      if (report != null) {
+        send(Announce.reportOnly(swarm.membership.infoHash(), swarm.membership.peerId(), report));
+        reportsSent++;
+      }
+    }
+  }
+
+  /** This swarm's report now (figures since its join), or null without reports. */
+  private ViewerReport report(SwarmState swarm) {
+    if (reports == null || swarm.reportBaseline == null) {
+      return null;
+    }
+    ViewerReport now = totals(swarm.membership.infoHash());
+    if (now == null) {
+      return null;
+    }
+    ViewerReport base = swarm.reportBaseline;
+    return new ViewerReport(since(now.cdnBytes(), base.cdnBytes()), since(now.p2pBytes(), base.p2pBytes()),
+        since(now.uploadedBytes(), base.uploadedBytes()), since(now.stalls(), base.stalls()),
+        since(now.stallMillis(), base.stallMillis()), now.peers());
+  }
+
+  private ViewerReport totals(BinaryId infoHash) {
+    try {
+      return reports.totals(infoHash);
+    } catch (RuntimeException e) {
+      log.warn("viewer report source failed: {}", e.toString());
+      return null;
+    }
+  }
+
+  private static long since(long now, long baseline) {
+    return Math.max(0, now - baseline);
   }
 
   private void send(ClientMessage message) {

@@ -17,6 +17,8 @@ import java.net.URI;
  *     its minimum
  * @param reconnectBaseMillis first reconnect delay (doubled per failure, jittered)
  * @param reconnectMaxMillis reconnect delay cap
+ * @param reportIntervalMillis time between two report-only announces carrying the viewer report
+ *     ({@code x_hlsmesh}); 0 = no reports at all, not even on regular announces
  */
 public record TrackerSettings(
     URI trackerUrl,
@@ -27,7 +29,8 @@ public record TrackerSettings(
     long minAnnounceIntervalMillis,
     long belowMinimumAnnounceMillis,
     long reconnectBaseMillis,
-    long reconnectMaxMillis) {
+    long reconnectMaxMillis,
+    long reportIntervalMillis) {
 
   /** Validates. */
   public TrackerSettings {
@@ -35,6 +38,9 @@ public record TrackerSettings(
     String scheme = trackerUrl.getScheme();
     if (scheme == null || !(scheme.equalsIgnoreCase("ws") || scheme.equalsIgnoreCase("wss")) || trackerUrl.getHost() == null) {
       throw new IllegalArgumentException("trackerUrl: " + trackerUrl + " (expected: ws://host[:port][/path] or wss://...)");
+    }
+    if (reportIntervalMillis < 0) {
+      throw new IllegalArgumentException("reportIntervalMillis: " + reportIntervalMillis + " (expected: >= 0, 0 = off)");
     }
   }
 }
