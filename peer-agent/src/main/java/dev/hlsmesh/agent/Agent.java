@@ -8,6 +8,7 @@ import dev.hlsmesh.agent.peer.SegmentSource;
 import dev.hlsmesh.agent.peer.SessionSettings;
 import dev.hlsmesh.agent.peer.Swarm;
 import dev.hlsmesh.agent.peer.UploadBudget;
+import dev.hlsmesh.agent.stats.AgentEvent;
 import dev.hlsmesh.agent.stats.AgentEventListener;
 import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.agent.stats.SegmentSourceKind;
@@ -129,7 +130,17 @@ public final class Agent implements AutoCloseable {
         config.maxOffersPerAnnounce(), config.offerTimeoutMillis(), 30_000, 5_000,
         config.belowMinimumAnnounceMillis(), config.trackerReconnectBaseMillis(), config.trackerReconnectMaxMillis(),
         config.reportIntervalMillis());
-    this.tracker = new TrackerClient(trackerSettings, owner, ioGroup, links, random, this::viewerTotals);
+    this.tracker = new TrackerClient(trackerSettings, owner, ioGroup, links, random, new TrackerClient.Observer() {
+      @Override
+      public ViewerReport totals(BinaryId infoHash) {
+        return viewerTotals(infoHash);
+      }
+
+      @Override
+      public void problem(String message) {
+        stats.recordFailure(null, AgentEvent.FailureKind.TRACKER, message);
+      }
+    });
     this.uploadBudget = UploadBudget.capped(config.maxUploadBytesPerSecond(), System::nanoTime, stats::recordUploaded);
     stats.connectedPeers(() -> connectedSnapshot.values().stream().mapToInt(List::size).sum());
     this.sessionSettings = new SessionSettings(config.noBytesTimeoutMillis(), config.maxConsecutiveTimeouts(),

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hlsmesh.agent.stats.AgentEvent;
 import dev.hlsmesh.agent.stats.SegmentSourceKind;
 import dev.hlsmesh.agent.store.InMemorySegmentStore;
 import java.net.URI;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -69,7 +71,8 @@ class ViewerReportsTest {
     agent.stats().recordReceived(SegmentSourceKind.PEER, 3_000);
     agent.stats().recordUploaded(500);
     agent.stats().recordStall(250);
-    JsonNode report = next(tracker, m -> m.path("x_hlsmesh").path("up").asLong() == 500);
+    // Recorded last: a report showing it shows all of the above (a report may fall between two of them).
+    JsonNode report = next(tracker, m -> m.path("x_hlsmesh").path("stall_ms").asLong() == 250);
     assertThat(report.path("action").asText()).isEqualTo("announce");
     assertThat(report.path("peer_id").asText()).isEqualTo(peerId);
     assertThat(report.path("info_hash").asText())
@@ -101,6 +104,25 @@ class ViewerReportsTest {
     assertThat(stopped.path("event").asText()).isEqualTo("stopped");
     assertThat(seen).noneMatch(m -> m.has("x_hlsmesh"));
     assertThat(agent.reportsSent()).isZero();
+  }
+
+  @Test
+  void trackerRefusalsAndLostConnectionsBecomeFailureEvents() throws Exception {
+    ScriptedTracker tracker = own(new ScriptedTracker());
+    Agent agent = agent(tracker.url(), 0, 5);
+    List<AgentEvent> events = new CopyOnWriteArrayList<>();
+    agent.addEventListener(events::add);
+    agent.join(SwarmKey.ofHex("6666666666666666666666666666666666666666"));
+    next(tracker, m -> m.has("event"));
+
+    tracker.send("{\"failure reason\":\"invalid info_hash\"}");
+    tracker.dropConnection();
+    await().atMost(BOUND).until(() -> events.stream().filter(AgentEvent.Failure.class::isInstance).count() == 2);
+    assertThat(events).filteredOn(AgentEvent.Failure.class::isInstance).map(e -> (AgentEvent.Failure) e)
+        .allSatisfy(f -> assertThat(f.kind()).isEqualTo(AgentEvent.FailureKind.TRACKER))
+        .extracting(AgentEvent.Failure::message)
+        .containsExactly("tracker " + tracker.url() + " refused a request: invalid info_hash",
+            "tracker " + tracker.url() + " disconnected (connection closed), reconnecting");
   }
 
   @Test

@@ -65,7 +65,7 @@ import org.slf4j.LoggerFactory;
  * {@code offer_id} (offers expire after {@link TrackerSettings#offerTimeoutMillis()}),
  * reconnects with jittered exponential back-off, and sends {@code stopped} when leaving.
  *
- * <p>With a {@link ReportSource} and {@link TrackerSettings#reportIntervalMillis()} above 0, it
+ * <p>With a {@link Observer} and {@link TrackerSettings#reportIntervalMillis()} above 0, it
  * also reports this viewer's delivery to the tracker (docs/protocol.md, "Viewer reports"): every
  * announce carries the {@code x_hlsmesh} report, and every interval each joined swarm gets a
  * report-only announce (no event, {@code numwant} 0, no offers). Figures count from the join of
@@ -87,7 +87,9 @@ public final class TrackerClient {
   private final Backoff backoff;
   private final TrackerCodec codec = new TrackerCodec();
   private final Map<BinaryId, SwarmState> swarms = new LinkedHashMap<>();
-  private final ReportSource reports;
+  private final Observer observer;
+  /** The observer when reports are on, else null. */
+  private final Observer reports;
   private ScheduledFuture<?> reportTimer;
   private long reportsSent;
 
@@ -115,15 +117,18 @@ public final class TrackerClient {
   }
 
   /**
-   * The agent's delivery figures for viewer reports. Called on the owner executor; must be cheap.
+   * What the client asks of, and tells, the agent: its delivery figures for viewer reports, and
+   * tracker problems. Called on the owner executor; must be cheap.
    */
-  @FunctionalInterface
-  public interface ReportSource {
+  public interface Observer {
     /**
      * Cumulative figures of the whole agent now (bytes from the CDN and from peers, uploaded,
      * stalls, stall time), with {@code peers} the peers connected now in swarm {@code infoHash}.
      */
     ViewerReport totals(BinaryId infoHash);
+
+    /** The tracker refused a request or the connection to it was lost (one sentence). */
+    void problem(String message);
   }
 
   private record PendingOffer(PeerLink link, SwarmMembership.LinkBinding binding, ScheduledFuture<?> expiry) {}
@@ -140,12 +145,13 @@ public final class TrackerClient {
   }
 
   /**
-   * A client that also sends viewer reports taken from {@code reports} (none when it is null or
-   * {@link TrackerSettings#reportIntervalMillis()} is 0).
+   * A client that also sends viewer reports taken from {@code observer} (none when it is null or
+   * {@link TrackerSettings#reportIntervalMillis()} is 0) and tells it of tracker problems.
    */
   public TrackerClient(TrackerSettings settings, ScheduledExecutorService owner, EventLoopGroup ioGroup,
-      LinkFactory links, Random random, ReportSource reports) {
-    this.reports = settings.reportIntervalMillis() > 0 ? reports : null;
+      LinkFactory links, Random random, Observer observer) {
+    this.observer = observer;
+    this.reports = settings.reportIntervalMillis() > 0 ? observer : null;
     this.settings = requireNonNull(settings, "settings");
     this.trackerForLogs = withoutQuery(settings.trackerUrl());
     this.owner = requireNonNull(owner, "owner");
@@ -318,6 +324,7 @@ public final class TrackerClient {
     }
     if (wasConnected) {
       log.info("tracker {} disconnected ({}), reconnecting", trackerForLogs, reason);
+      tellProblem("tracker " + trackerForLogs + " disconnected (" + reason + "), reconnecting");
     } else {
       log.debug("tracker {} unreachable ({})", trackerForLogs, reason);
     }
@@ -412,6 +419,7 @@ public final class TrackerClient {
       onRelayedAnswer(answer);
     } else if (message instanceof Failure failure) {
       log.warn("tracker {} refused a request: {}", trackerForLogs, failure.reason());
+      tellProblem("tracker " + trackerForLogs + " refused a request: " + failure.reason());
     } else if (message instanceof ScrapeResponse) {
       log.debug("tracker {}: unsolicited scrape response ignored", trackerForLogs);
     }
@@ -513,6 +521,16 @@ public final class TrackerClient {
     } catch (RuntimeException e) {
       log.warn("viewer report source failed: {}", e.toString());
       return null;
+    }
+  }
+
+  private void tellProblem(String message) {
+    if (observer != null) {
+      try {
+        observer.problem(message);
+      } catch (RuntimeException e) {
+        log.warn("tracker observer failed: {}", e.toString());
+      }
     }
   }
 
