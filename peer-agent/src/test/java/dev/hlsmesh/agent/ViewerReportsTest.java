@@ -126,19 +126,27 @@ class ViewerReportsTest {
   }
 
   @Test
-  void ourTrackerTakesTheReportsOfTwoConnectedAgents() throws Exception {
+  void ourTrackersSwarmAnalyticsShowTheReportsOfTwoConnectedAgents() throws Exception {
     TestTracker tracker = own(TestTracker.start());
     SwarmKey swarm = SwarmKey.ofHex("9999999999999999999999999999999999999999");
     Agent a = agent(tracker.url(), 100, 3);
     Agent b = agent(tracker.url(), 100, 4);
     String aId = a.join(swarm);
     b.join(swarm);
-    await().atMost(BOUND).until(() -> b.connectedPeers(swarm).contains(aId));
-    long announcesBefore = trackerStats(tracker).path("messages").path("announce").asLong();
+    await().atMost(BOUND).until(() -> b.connectedPeers(swarm).contains(aId) && a.connectedPeers(swarm).size() == 1);
+    a.stats().recordReceived(SegmentSourceKind.CDN, 1_000);
+    a.stats().recordReceived(SegmentSourceKind.PEER, 300);
+    a.stats().recordUploaded(50);
+    b.stats().recordReceived(SegmentSourceKind.CDN, 2_000);
+    b.stats().recordReceived(SegmentSourceKind.PEER, 700);
+    b.stats().recordStall(120);
 
-    await().atMost(BOUND).until(() -> a.reportsSent() >= 5 && b.reportsSent() >= 5);
-    await().atMost(BOUND).until(() -> trackerStats(tracker).path("messages").path("announce").asLong()
-        >= announcesBefore + 10);
+    // The tracker's swarm analytics sum the latest report of each viewer.
+    JsonNode expected = JSON.readTree("{\"cdnBytes\":3000,\"p2pBytes\":1000,\"uploadedBytes\":50,\"stalls\":1,"
+        + "\"stallMillis\":120,\"peers\":2,\"offload\":0.25}");
+    await().atMost(BOUND).until(() -> expected.equals(swarmNow(tracker, swarm)));
+    assertThat(a.reportsSent()).isPositive();
+    assertThat(b.reportsSent()).isPositive();
     JsonNode stats = trackerStats(tracker);
     assertThat(stats.path("rejections").path("invalid_report").asLong()).as("every report decoded").isZero();
     assertThat(stats.path("rejections").path("invalid_message").asLong()).isZero();
@@ -147,8 +155,22 @@ class ViewerReportsTest {
   }
 
   private static JsonNode trackerStats(TestTracker tracker) throws Exception {
+    return trackerGet(tracker, "/stats");
+  }
+
+  /** The swarm's {@code now} figures in the tracker's {@code /swarms}, or null when not listed. */
+  private static JsonNode swarmNow(TestTracker tracker, SwarmKey swarm) throws Exception {
+    for (JsonNode listed : trackerGet(tracker, "/swarms").path("swarms")) {
+      if (listed.path("infoHash").asText().equalsIgnoreCase(swarm.toString())) {
+        return listed.path("now");
+      }
+    }
+    return null;
+  }
+
+  private static JsonNode trackerGet(TestTracker tracker, String path) throws Exception {
     HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tracker.port() + "/stats")).build(),
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tracker.port() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
     return JSON.readTree(response.body());
   }
