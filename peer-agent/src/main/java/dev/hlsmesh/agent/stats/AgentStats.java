@@ -77,6 +77,7 @@ public final class AgentStats {
     }
   }
 
+  /** {@code executor} null: the stats' own event thread. */
   private record EventRegistration(AgentEventListener listener, Executor executor) {
   }
 
@@ -85,7 +86,7 @@ public final class AgentStats {
    * when needed and ended when idle), in recording order. See {@link AgentEventListener}.
    */
   public void addEventListener(AgentEventListener listener) {
-    addEventListener(listener, null);
+    eventListeners.add(new EventRegistration(requireNonNull(listener, "listener"), null));
   }
 
   /**
@@ -93,7 +94,7 @@ public final class AgentStats {
    * on the recording thread (an HTTP, WebRTC or timer thread), where it must not block.
    */
   public void addEventListener(AgentEventListener listener, Executor executor) {
-    eventListeners.add(new EventRegistration(requireNonNull(listener, "listener"), executor));
+    eventListeners.add(new EventRegistration(requireNonNull(listener, "listener"), requireNonNull(executor, "executor")));
   }
 
   /** Unregisters every registration of an event listener; no-op if it was not registered. */
