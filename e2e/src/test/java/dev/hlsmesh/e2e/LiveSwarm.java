@@ -23,7 +23,13 @@ import dev.hlsmesh.cdn.hls.MediaPlaylist;
 import dev.hlsmesh.cdn.hls.PlaylistLoader;
 import dev.hlsmesh.cdn.hls.PlaylistParser;
 import dev.hlsmesh.cdn.hls.SwarmStreams;
+import dev.hlsmesh.protocol.tracker.BinaryId;
+import dev.hlsmesh.protocol.tracker.Scrape;
+import dev.hlsmesh.protocol.tracker.ScrapeResponse;
+import dev.hlsmesh.protocol.tracker.ServerMessage;
+import dev.hlsmesh.protocol.tracker.TrackerCodec;
 import dev.hlsmesh.testsupport.LiveHlsOrigin;
+import dev.hlsmesh.testsupport.WebSocketTestClient;
 import dev.hlsmesh.tracker.Tracker;
 import dev.hlsmesh.tracker.config.TrackerConfig;
 import java.time.Clock;
@@ -40,39 +46,44 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A whole live deployment in one process, for the end-to-end tests and the offload benchmark: a
- * tracker on port 0, a {@link LiveHlsOrigin} on real time, and agents, each with its own
- * {@link HybridSegmentLoader} and {@link VirtualPlayer} on the first variant. Every segment a
- * player receives is compared with the origin's bytes.
+ * tracker on port 0, a {@link LiveHlsOrigin} on real time (optionally with a mirror origin as a
+ * second CDN), and agents, each with its own CDN fetcher, {@link HybridSegmentLoader} and
+ * {@link VirtualPlayer} on the first variant. Every segment a player receives is compared with
+ * the origin's bytes.
  *
  * <p>Thread-safe for what the tests call.
  */
 final class LiveSwarm implements AutoCloseable {
   static final String VARIANT = "360p";
 
-  private final Tracker tracker;
+  private volatile Tracker tracker;
+  private final int trackerPort;
   private final LiveHlsOrigin origin;
-  private final CdnFetcher fetcher;
-  private final PlaylistLoader playlists;
+  private final LiveHlsOrigin mirror;
+  private final CdnConfig cdnConfig;
   private final ScheduledThreadPoolExecutor timer;
   private final TaskScheduler timers;
   private final HlsStream stream;
   private final SwarmKey swarm;
+  private final BinaryId infoHash;
   private final List<Viewer> viewers = new CopyOnWriteArrayList<>();
   private final List<String> mismatches = new CopyOnWriteArrayList<>();
 
-  /** One agent with its player. */
+  /** One agent with its player and its own CDN client (as every real viewer has). */
   final class Viewer implements AutoCloseable {
     final Agent agent;
     final AgentStats stats;
     final HybridSegmentLoader scheduler;
+    final CdnFetcher fetcher;
     final AtomicLong deliveredBytes = new AtomicLong();
     final AtomicLong deliveredSegments = new AtomicLong();
     VirtualPlayer player;
 
-    Viewer(Agent agent, AgentStats stats, HybridSegmentLoader scheduler) {
+    Viewer(Agent agent, AgentStats stats, HybridSegmentLoader scheduler, CdnFetcher fetcher) {
       this.agent = agent;
       this.stats = stats;
       this.scheduler = scheduler;
+      this.fetcher = fetcher;
     }
 
     /** Starts the player (it follows the live playlist from now). */
@@ -97,8 +108,8 @@ final class LiveSwarm implements AutoCloseable {
           scheduler.playlistLoaded(played, playlist);
         }
       };
-      player = VirtualPlayer.follow(stream, checking, playlists, Clock.systemUTC(), timers, PlayerSettings.defaults(),
-          stats);
+      player = VirtualPlayer.follow(stream, checking, PlaylistLoader.using(fetcher), Clock.systemUTC(), timers,
+          PlayerSettings.defaults(), stats);
     }
 
     PlayerStats playerStats() {
@@ -111,19 +122,25 @@ final class LiveSwarm implements AutoCloseable {
 
     @Override
     public void close() {
-      if (player != null) {
-        player.close();
+      try {
+        if (player != null) {
+          player.close();
+        }
+        scheduler.close();
+        agent.close();
+      } finally {
+        fetcher.close();
       }
-      scheduler.close();
-      agent.close();
     }
   }
 
-  private LiveSwarm(Tracker tracker, LiveHlsOrigin origin) throws Exception {
+  private LiveSwarm(Tracker tracker, LiveHlsOrigin origin, LiveHlsOrigin mirror) throws Exception {
     this.tracker = tracker;
+    this.trackerPort = tracker.port();
     this.origin = origin;
-    this.fetcher = CdnFetcher.create(CdnConfig.defaults());
-    this.playlists = PlaylistLoader.using(fetcher);
+    this.mirror = mirror;
+    this.cdnConfig = mirror == null ? CdnConfig.defaults()
+        : CdnConfig.builder().cdnBaseUrls(List.of(origin.baseUri(), mirror.baseUri())).build();
     this.timer = new ScheduledThreadPoolExecutor(2, runnable -> {
       Thread thread = new Thread(runnable, "e2e-timers");
       thread.setDaemon(true);
@@ -131,23 +148,90 @@ final class LiveSwarm implements AutoCloseable {
     });
     timer.setRemoveOnCancelPolicy(true);
     this.timers = TaskScheduler.of(timer);
-    PlaylistLoader.Loaded loaded = playlists.load(origin.masterPlaylistUri()).get(30, TimeUnit.SECONDS);
+    PlaylistLoader.Loaded loaded;
+    try (CdnFetcher fetcher = CdnFetcher.create(cdnConfig)) {
+      loaded = PlaylistLoader.using(fetcher).load(origin.masterPlaylistUri()).get(30, TimeUnit.SECONDS);
+    }
     MasterPlaylist master = PlaylistParser.parseMaster(loaded.uri(), loaded.text());
     this.stream = HlsStream.ofVariant(master.uri(), master.variants().get(0));
     this.swarm = SwarmKey.ofStreamSwarmId(SwarmStreams.of(master).get(0).streamSwarmId());
+    this.infoHash = BinaryId.ofAscii(SwarmStreams.of(master).get(0).infoHash());
   }
 
   /** Starts the tracker and the origin. */
   static LiveSwarm start() throws Exception {
-    Tracker tracker = Tracker.start(TrackerConfig.builder().host("127.0.0.1").port(0).build());
-    LiveHlsOrigin origin;
+    return start(false);
+  }
+
+  /**
+   * Starts the tracker, the origin and a mirror of it (the same live stream on another port, the
+   * second CDN of every agent's {@link CdnConfig#cdnBaseUrls()}; the origin is the first).
+   */
+  static LiveSwarm startWithMirror() throws Exception {
+    return start(true);
+  }
+
+  private static LiveSwarm start(boolean withMirror) throws Exception {
+    Tracker tracker = Tracker.start(trackerConfig(0));
+    LiveHlsOrigin origin = null;
+    LiveHlsOrigin mirror = null;
     try {
       origin = LiveHlsOrigin.start();
-    } catch (RuntimeException e) {
+      if (withMirror) {
+        mirror = LiveHlsOrigin.builder().mirrorOf(origin).start();
+      }
+      return new LiveSwarm(tracker, origin, mirror);
+    } catch (Exception | Error e) {
+      if (mirror != null) {
+        mirror.close();
+      }
+      if (origin != null) {
+        origin.close();
+      }
       tracker.close();
       throw e;
     }
-    return new LiveSwarm(tracker, origin);
+  }
+
+  private static TrackerConfig trackerConfig(int port) {
+    return TrackerConfig.builder().host("127.0.0.1").port(port).build();
+  }
+
+  /** Stops the tracker (every agent's WebSocket closes); {@link #startTrackerAgain()} brings it back. */
+  void stopTracker() {
+    tracker.close();
+  }
+
+  /**
+   * Starts a new tracker on the same port (it knows no peers: agents must reconnect and
+   * announce again).
+   */
+  void startTrackerAgain() {
+    tracker = Tracker.start(trackerConfig(trackerPort));
+  }
+
+  /** Peers the tracker lists in the swarm now, asked with a scrape over a fresh WebSocket. */
+  int peersAtTracker() throws Exception {
+    TrackerCodec codec = new TrackerCodec();
+    try (WebSocketTestClient client = WebSocketTestClient.connect(trackerUri())) {
+      client.send(codec.encode(new Scrape(List.of(infoHash))));
+      ServerMessage answer = codec.decodeServer(client.nextText());
+      if (!(answer instanceof ScrapeResponse response)) {
+        throw new IllegalStateException("scrape answered " + answer);
+      }
+      ScrapeResponse.Stats stats = response.files().get(infoHash);
+      return stats == null ? 0 : stats.complete() + stats.incomplete();
+    }
+  }
+
+  /** The master playlist every player starts from. */
+  java.net.URI masterPlaylistUri() {
+    return origin.masterPlaylistUri();
+  }
+
+  /** The tracker's WebSocket URL (the same across a restart). */
+  java.net.URI trackerUri() {
+    return java.net.URI.create("ws://127.0.0.1:" + trackerPort);
   }
 
   /**
@@ -164,17 +248,18 @@ final class LiveSwarm implements AutoCloseable {
     }
     AgentStats stats = new AgentStats();
     stats.connectedPeers(() -> agent.connectedPeers(swarm).size());
+    CdnFetcher fetcher = CdnFetcher.create(cdnConfig);
     CdnSegmentLoader cdn = new CdnSegmentLoader(fetcher, stats, 10_000, 16 << 20);
     HybridSegmentLoader scheduler = new HybridSegmentLoader(agent, swarm, store, cdn, stats, settings,
         Clock.systemUTC(), timers, new Random(number));
-    Viewer viewer = new Viewer(agent, stats, scheduler);
+    Viewer viewer = new Viewer(agent, stats, scheduler, fetcher);
     viewers.add(viewer);
     return viewer;
   }
 
   /** The agent settings the tests use, with a tracker fallback that re-announces quickly. */
   AgentConfig.Builder agentConfig(int minPeers) {
-    return AgentConfig.builder(tracker.webSocketUri())
+    return AgentConfig.builder(trackerUri())
         .peers(minPeers, 16)
         .belowMinimumAnnounceMillis(1_000)
         .trackerReconnectMillis(100, 1_000);
@@ -188,6 +273,14 @@ final class LiveSwarm implements AutoCloseable {
     return origin;
   }
 
+  /** The mirror origin (the second CDN); only when started {@link #startWithMirror() with one}. */
+  LiveHlsOrigin mirror() {
+    if (mirror == null) {
+      throw new IllegalStateException("started without a mirror");
+    }
+    return mirror;
+  }
+
   List<Viewer> viewers() {
     return List.copyOf(viewers);
   }
@@ -197,9 +290,9 @@ final class LiveSwarm implements AutoCloseable {
     return List.copyOf(mismatches);
   }
 
-  /** Segment body bytes the origin served (all variants), as counted by the origin. */
+  /** Segment body bytes the origin and its mirror served (all variants), as counted by them. */
   long originSegmentBytes() {
-    return origin.bytesServedMatching("/live/*/*.ts");
+    return origin.bytesServedMatching("/live/*/*.ts") + (mirror == null ? 0 : mirror.bytesServedMatching("/live/*/*.ts"));
   }
 
   /** Segment bytes all players received. */
@@ -229,7 +322,9 @@ final class LiveSwarm implements AutoCloseable {
       }
     }
     timer.shutdownNow();
-    fetcher.close();
+    if (mirror != null) {
+      mirror.close();
+    }
     origin.close();
     tracker.close();
     if (!problems.isEmpty()) {

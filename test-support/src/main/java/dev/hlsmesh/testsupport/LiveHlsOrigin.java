@@ -123,11 +123,13 @@ public final class LiveHlsOrigin implements AutoCloseable {
   }
 
   private LiveHlsOrigin(Builder b) {
-    this.clip = b.clip;
+    // A mirror shares its primary's window (immutable, time read from the clock at each call):
+    // the same live stream, segment for segment, on another server.
+    this.clip = b.mirrorOf != null ? b.mirrorOf.clip : b.clip;
     this.sidecarSuffix = b.sidecarSuffix;
     this.sidecarRenderer = b.sidecarRenderer;
-    this.window = new LiveWindow(b.clip, b.clock, b.windowSegments, b.firstMediaSequence,
-        b.endAfterSegments, b.segmentQuery);
+    this.window = b.mirrorOf != null ? b.mirrorOf.window : new LiveWindow(b.clip, b.clock, b.windowSegments,
+        b.firstMediaSequence, b.endAfterSegments, b.segmentQuery);
     this.group = new MultiThreadIoEventLoopGroup(b.ioThreads, new DefaultThreadFactory("hls-origin", true),
         NioIoHandler.newFactory());
     this.channels = new DefaultChannelGroup("hls-origin", GlobalEventExecutor.INSTANCE);
@@ -432,6 +434,7 @@ public final class LiveHlsOrigin implements AutoCloseable {
     private int ioThreads = 1;
     private String sidecarSuffix;
     private SidecarRenderer sidecarRenderer;
+    private LiveHlsOrigin mirrorOf;
 
     private Builder() {}
 
@@ -446,6 +449,17 @@ public final class LiveHlsOrigin implements AutoCloseable {
       }
       this.sidecarSuffix = suffix;
       this.sidecarRenderer = Objects.requireNonNull(renderer, "renderer");
+      return this;
+    }
+
+    /**
+     * Serves exactly {@code primary}'s live stream (its clip, clock, window and start: the same
+     * playlists and segments at the same moments) from another server, like a second CDN; the
+     * clip, clock and window settings of this builder are then ignored. Faults and counters stay
+     * separate. For failover tests: inject faults into one and watch the other take over.
+     */
+    public Builder mirrorOf(LiveHlsOrigin primary) {
+      this.mirrorOf = Objects.requireNonNull(primary, "primary");
       return this;
     }
 
@@ -525,7 +539,7 @@ public final class LiveHlsOrigin implements AutoCloseable {
 
     /** Binds the server; the live window starts at the clock's current time. */
     public LiveHlsOrigin start() {
-      if (clip == null) {
+      if (clip == null && mirrorOf == null) {
         clip = HlsClip.bundled();
       }
       return new LiveHlsOrigin(this);
