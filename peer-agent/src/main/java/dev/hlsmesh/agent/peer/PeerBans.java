@@ -14,6 +14,7 @@ import java.util.function.LongSupplier;
  * <p>Thread: the agent's owner executor only.
  */
 public final class PeerBans {
+  private static final int PRUNE_AT = 1024;
   private final long banNanos;
   private final LongSupplier nanoTime;
   private final Map<BinaryId, Long> bannedUntil = new HashMap<>();
@@ -34,6 +35,9 @@ public final class PeerBans {
   public void ban(BinaryId peer) {
     requireNonNull(peer, "peer");
     if (banNanos > 0) {
+      if (bannedUntil.size() >= PRUNE_AT) {
+        size(); // forgets the expired bans once many have accumulated
+      }
       bannedUntil.put(peer, nanoTime.getAsLong() + banNanos);
     }
   }

@@ -162,7 +162,7 @@ public final class Swarm implements SwarmMembership {
       session.close(reason);
     }
     Binding pending = connecting.get(remote);
-    if (pending != null) {
+    if (pending != null && pending.link != null) {
       pending.link.close(reason);
     }
   }
