@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -34,6 +35,7 @@ final class ChromeDriver implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern STARTED = Pattern.compile("started successfully on port (\\d+)");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  private static final int START_ATTEMPTS = 3;
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(120);
 
   private final Process driver;
@@ -58,16 +60,38 @@ final class ChromeDriver implements AutoCloseable {
 
   /** Starts chromedriver on a free port and a headless Chromium session. */
   static ChromeDriver start(Path userDataDir, int width, int height) throws IOException {
+    // chromedriver picks its IPv4 port itself and then binds IPv6 to the same number, which can
+    // collide with another process's port on a busy machine: it then exits. A fresh process
+    // gets a fresh port, so a start is tried a few times before the test fails.
+    IOException failure = null;
+    for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+      try {
+        return startOnce(userDataDir, width, height);
+      } catch (IOException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    throw failure;
+  }
+
+  private static ChromeDriver startOnce(Path userDataDir, int width, int height)
+      throws IOException {
     Process process = new ProcessBuilder(findOnPath("chromedriver").orElseThrow().toString(),
         "--port=0")
         .redirectErrorStream(true)
         .start();
     BufferedReader out = new BufferedReader(
         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    List<String> startOutput = Collections.synchronizedList(new ArrayList<>());
     CompletableFuture<Integer> port = CompletableFuture.supplyAsync(() -> {
       try {
         String line;
         while ((line = out.readLine()) != null) {
+          startOutput.add(line);
           Matcher m = STARTED.matcher(line);
           if (m.find()) {
             return Integer.parseInt(m.group(1));
@@ -83,11 +107,12 @@ final class ChromeDriver implements AutoCloseable {
       bound = port.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     } catch (Exception e) {
       process.destroyForcibly();
-      throw new IOException("chromedriver did not report its port within " + START_TIMEOUT, e);
+      throw new IOException("chromedriver did not report its port within " + START_TIMEOUT
+          + "; its output: " + startOutput, e);
     }
     if (bound < 0) {
       process.destroyForcibly();
-      throw new IOException("chromedriver exited before listening");
+      throw new IOException("chromedriver exited before listening; its output: " + startOutput);
     }
     // Keep draining its output so that it never blocks on a full pipe.
     CompletableFuture.runAsync(() -> {

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -112,10 +113,15 @@ class LiveHlsOriginFaultTest {
   @Test
   void stallNeverAnswers() {
     FaultRule rule = origin.inject("**", Fault.stall());
-    HttpRequest request = HttpRequest.newBuilder(segment).timeout(Duration.ofMillis(200)).build();
+    // The client's timeout must outlast the server's receipt of the request on a loaded machine:
+    // a 200 ms timeout once fired before the origin had seen the request at all.
+    HttpRequest request = HttpRequest.newBuilder(segment).timeout(Duration.ofSeconds(5)).build();
 
-    assertThatThrownBy(() -> http.send(request, HttpResponse.BodyHandlers.ofByteArray()))
-        .isInstanceOf(HttpTimeoutException.class);
+    CompletableFuture<HttpResponse<byte[]>> response =
+        http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> rule.hits() == 1);
+    assertThatThrownBy(response::join).hasCauseInstanceOf(HttpTimeoutException.class);
     assertThat(rule.hits()).isEqualTo(1);
     assertThat(origin.requestCount(segment.getPath())).isEqualTo(1);
   }
