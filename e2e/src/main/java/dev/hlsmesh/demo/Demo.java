@@ -194,6 +194,10 @@ public final class Demo implements AutoCloseable {
         agents.add(agent);
       }
     }
+    // Players start once the agents are in the swarm (each with a few peers, or after 10 s), as
+    // viewers joining a running swarm would find it; startup then measures the player, not N
+    // agents' WebRTC handshakes contending for this machine's cores.
+    long connectMillis = awaitPeers(agents, Math.min(options.agents() - 1, 3), 10_000);
     for (int i = 1; i <= options.agents(); i++) {
       Agent agent = options.p2p() ? agents.get(i - 1) : null;
       // An agent records its uploads and peer count in its own stats.
@@ -220,6 +224,10 @@ public final class Demo implements AutoCloseable {
     out.printf(Locale.ROOT, "hlsmesh demo: %d agents, stream %s, %s%n", options.agents(), playlist,
         options.p2p() ? "tracker " + trackerUri : "P2P off (CDN-only players)");
     out.printf(Locale.ROOT, "Play through agent 1: ffplay %s   (stats: %s)%n", proxy.playlistUri(), proxy.statsUri());
+    if (options.p2p()) {
+      out.printf(Locale.ROOT, "The players started once the agents had connected to peers (%.1f s).%n",
+          connectMillis / 1000.0);
+    }
     timer.scheduleAtFixedRate(this::printTable, options.reportSeconds(), options.reportSeconds(), TimeUnit.SECONDS);
     if (options.durationSeconds().isPresent()) {
       // The duration counts from the start, set-up included.
@@ -230,6 +238,36 @@ public final class Demo implements AutoCloseable {
     } else {
       done.await(); // until Ctrl-C: the shutdown hook closes everything
     }
+  }
+
+  /**
+   * Waits until every agent has at least {@code peers} connected peers in the demo's swarm, or
+   * {@code timeoutMillis}; returns how long it waited.
+   */
+  private long awaitPeers(List<Agent> agents, int peers, long timeoutMillis) throws InterruptedException {
+    long started = System.nanoTime();
+    if (agents.isEmpty() || peers <= 0) {
+      return 0;
+    }
+    CountDownLatch ready = new CountDownLatch(agents.size());
+    List<Runnable> removals = new ArrayList<>();
+    for (Agent agent : agents) {
+      java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.function.Consumer<SwarmKey> check = changed -> {
+        if (agent.connectedPeers(swarm).size() >= peers && counted.compareAndSet(false, true)) {
+          ready.countDown();
+        }
+      };
+      agent.addNeighbourListener(check);
+      removals.add(() -> agent.removeNeighbourListener(check));
+      check.accept(swarm);
+    }
+    try {
+      ready.await(timeoutMillis, TimeUnit.MILLISECONDS);
+    } finally {
+      removals.forEach(Runnable::run);
+    }
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
   }
 
   /** Prints the last table and the JSON summary (once), then closes everything. */
