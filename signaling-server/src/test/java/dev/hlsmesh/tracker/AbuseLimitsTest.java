@@ -16,6 +16,13 @@ import dev.hlsmesh.protocol.tracker.ServerMessage;
 import dev.hlsmesh.protocol.tracker.TrackerAction;
 import dev.hlsmesh.testsupport.ManualClock;
 import dev.hlsmesh.tracker.config.TrackerConfig;
+import dev.hlsmesh.testsupport.WebSocketTestClient;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,6 +146,47 @@ class AbuseLimitsTest {
       } while (!(m instanceof ScrapeResponse));
       return writer.scrape(SWARM).incomplete() == 1;
     });
+  }
+
+  @Test
+  void pingsSpendTheMessageRate() {
+    start(TrackerTesting.config().messageRatePerSecond(10).messageBurst(20).build(), clock);
+    WebSocketTestClient client = WebSocketTestClient.connect(tracker.webSocketUri());
+    resources.add(client);
+
+    for (int i = 0; i < 21; i++) {
+      client.sendFrame(new PingWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {(byte) i})));
+    }
+
+    assertThat(client.awaitClose().code()).isEqualTo(1008);
+    assertThat(rejections("rate_limited")).isEqualTo(1);
+  }
+
+  @Test
+  void anHttpClientThatPipelinesRequestsAndNeverReadsIsClosed() throws Exception {
+    start(TrackerTesting.config().build(), Clock.systemUTC());
+    byte[] requests = "GET /stats HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1000)
+        .getBytes(StandardCharsets.US_ASCII);
+    try (Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(4096);
+      socket.connect(new InetSocketAddress("127.0.0.1", tracker.port()), 10_000);
+      // Each /stats answer is over 700 bytes; up to a million of them are far more than the
+      // socket buffers and the connection's queue hold. Writing fails once the tracker closed
+      // the connection.
+      long deadline = System.nanoTime() + BOUND.toNanos();
+      boolean closed = false;
+      for (int i = 0; i < 1000 && !closed && System.nanoTime() < deadline; i++) {
+        try {
+          socket.getOutputStream().write(requests);
+        } catch (IOException closedByTracker) {
+          closed = true;
+        }
+      }
+      assertThat(closed).isTrue();
+      await().atMost(BOUND).until(() -> rejections("slow_reader_closed") == 1);
+    }
+    TestPeer other = peer("other");
+    assertThat(other.announce(SWARM, List.of()).incomplete()).isEqualTo(1);
   }
 
   @Test

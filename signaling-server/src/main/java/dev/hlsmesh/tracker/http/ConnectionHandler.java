@@ -166,6 +166,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
   }
 
   private void onHttp(ChannelHandlerContext ctx, FullHttpRequest request) {
+    if (!ctx.channel().isActive()) {
+      // The rest of a pipelined batch decoded after we closed the connection.
+      return;
+    }
     if (!request.decoderResult().isSuccess()) {
       respond(ctx, request, server.endpoints().text(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
           "bad request"), false);
@@ -173,6 +177,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
     }
     if (!ctx.channel().isWritable()) {
       // Pipelined HTTP requests whose responses are not read: stop before they cost memory.
+      context.stats().rejected(Rejection.SLOW_READER);
       ctx.close();
       return;
     }
@@ -419,6 +424,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (!ctx.channel().isActive()) {
+      // Input still decoded after we closed the connection, e.g. Netty's HTTP pipelining
+      // limit tripped by requests we no longer answer: nothing left to do.
+      LOG.debug("after closing the connection from {}: {}", remote(), cause.toString());
+      return;
+    }
     if (cause instanceof CorruptedWebSocketFrameException e) {
       // The frame decoder now discards all input; we send the close frame with its status.
       WebSocketCloseStatus status =
