@@ -219,7 +219,33 @@ public final class Demo implements AutoCloseable {
     synchronized (this) {
       first = viewers.get(0);
     }
-    HlsProxy proxy = own(HlsProxy.start(playlist, fetcher, first.loader(), first.stats(), ProxySettings.defaults()));
+    HlsProxy proxy;
+    if (first.agent() == null) {
+      proxy = own(HlsProxy.start(playlist, fetcher, first.loader(), first.stats(), ProxySettings.defaults()));
+    } else {
+      // A player through the proxy may play any variant (ffplay reads them all): each variant's
+      // segments go through a scheduler of that variant's swarm, never through another's (the
+      // same segment id means other bytes in each swarm). Agent 1's own swarm keeps its scheduler.
+      Agent agent = first.agent();
+      SegmentLoader played = first.loader();
+      AgentConfig config = agentConfig;
+      proxy = own(HlsProxy.start(playlist, fetcher, agent, joined -> joined.equals(swarm)
+          ? new SegmentLoader() { // shared with agent 1's player: the proxy must not close it
+            @Override
+            public java.util.concurrent.CompletableFuture<byte[]> load(dev.hlsmesh.agent.delivery.SegmentRequest request) {
+              return played.load(request);
+            }
+
+            @Override
+            public void playlistLoaded(HlsStream stream, MediaPlaylist loaded) {
+              played.playlistLoaded(stream, loaded);
+            }
+          }
+          : new HybridSegmentLoader(agent, joined, stores.get(0), new CdnSegmentLoader(fetcher, first.stats(), 10_000,
+              64 << 20), first.stats(), settings, Clock.systemUTC(), scheduler, new SecureRandom(),
+              SegmentVerifier.create(config.integrity(), fetcher)),
+          first.stats(), ProxySettings.defaults()));
+    }
 
     out.printf(Locale.ROOT, "hlsmesh demo: %d agents, stream %s, %s%n", options.agents(), playlist,
         options.p2p() ? "tracker " + trackerUri : "P2P off (CDN-only players)");
