@@ -3,19 +3,18 @@ package dev.hlsmesh.tracker;
 import static dev.hlsmesh.tracker.TrackerTesting.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hlsmesh.protocol.tracker.Announce;
 import dev.hlsmesh.protocol.tracker.AnnounceResponse;
 import dev.hlsmesh.protocol.tracker.BinaryId;
 import dev.hlsmesh.protocol.tracker.ViewerReport;
+import dev.hlsmesh.testsupport.ChromeDriver;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,11 +44,7 @@ class DashboardBrowserTest {
 
   @Test
   void dashboardShowsTheSwarmWithItsViewersAndLiveOffload(@TempDir Path tmp) throws Exception {
-    Optional<String> unavailable = ChromeDriver.unavailableReason();
-    // CI runs bin/setup, which installs Chromium: there a missing browser is a failure.
-    assertThat(unavailable.isPresent() && "true".equals(System.getenv("CI")))
-        .as("CI=true but %s", unavailable.orElse("")).isFalse();
-    assumeTrue(unavailable.isEmpty(), unavailable.orElse(""));
+    ChromeDriver.assumeAvailable();
     try (Tracker tracker = Tracker.start(config().build());
         TestPeer a = TestPeer.connect(tracker, "a");
         TestPeer b = TestPeer.connect(tracker, "b");
