@@ -4,7 +4,7 @@
 (() => {
   const t0 = performance.now();
   const report = {
-    played: {},          // media sequence number -> { size, sha256 } of each main fragment hls.js loaded
+    played: {},          // fragment URL path -> { size, sha256 } of each main fragment hls.js loaded
     playedCount: 0,
     pendingHashes: 0,
     fromPeers: {},       // peer id -> bytes received from it
@@ -29,14 +29,14 @@
   function attach(hls) {
     hls.on("hlsFragLoaded", (event, data) => {
       if (data.frag.type !== "main") return;
-      const sn = data.frag.sn;
+      const path = new URL(data.frag.url).pathname;
       const size = data.payload.byteLength;
       report.pendingHashes++;
       // digest copies the bytes now, before hls.js hands the buffer on to its transmuxer.
       crypto.subtle.digest("SHA-256", data.payload).then((digest) => {
         const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-        if (report.played[sn] === undefined) report.playedCount++;
-        report.played[sn] = { size, sha256: hex };
+        if (report.played[path] === undefined) report.playedCount++;
+        report.played[path] = { size, sha256: hex };
         report.pendingHashes--;
       });
     });

@@ -24,10 +24,15 @@ import dev.hlsmesh.testsupport.ChromeDriver;
 import dev.hlsmesh.testsupport.LiveHlsOrigin;
 import dev.hlsmesh.testsupport.ReferenceTracker;
 import dev.hlsmesh.testsupport.StaticFileServer;
+import dev.hlsmesh.protocol.tracker.BinaryId;
 import dev.hlsmesh.tracker.Tracker;
+import dev.hlsmesh.tracker.access.JoinGrant;
+import dev.hlsmesh.tracker.access.JoinTokens;
+import dev.hlsmesh.tracker.config.JoinTokenKey;
 import dev.hlsmesh.tracker.config.TrackerConfig;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.MessageDigest;
@@ -42,7 +47,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,13 +73,25 @@ class MixedSwarmBrowserE2ETest {
   /** About 60 s of live stream at 2 s per segment. */
   private static final int SEGMENTS_EACH = 30;
   private static final Duration RUN_TIMEOUT = Duration.ofSeconds(180);
+  private static final Pattern SEGMENT_PATH = Pattern.compile("/live/([^/]+)/(\\d+)\\.ts");
 
   @Test
   void agentsAndBrowsersShareOneSwarmThroughOurTrackerAndBrowsersRejectACorruptPeer(@TempDir Path tmp)
       throws Exception {
     ChromeDriver.assumeAvailable();
-    try (Tracker tracker = Tracker.start(TrackerConfig.builder().host("127.0.0.1").port(0).build())) {
-      run(tracker.webSocketUri(), true, tmp);
+    // As a platform runs it (docs/browser.md): join tokens required, each viewer with its own
+    // token for the stream's swarms in its announce URL, and only the player's page origin allowed.
+    JoinTokenKey tokenKey = new JoinTokenKey("k1", "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
+    try (LiveHlsOrigin origin = startOrigin();
+        StaticFileServer pages = BrowserViewer.pageServer();
+        Tracker tracker = Tracker.start(TrackerConfig.builder().host("127.0.0.1").port(0)
+            .requireJoinToken(true).joinTokenKeys(List.of(tokenKey))
+            .allowedOrigins(List.of(pages.uri("").toString())).build())) {
+      Set<BinaryId> streams = SwarmStreams.of(master(origin)).stream()
+          .map(s -> JoinTokens.infoHashOf(s.streamSwarmId())).collect(Collectors.toSet());
+      Function<String, URI> trackerUrlFor = viewer -> JoinTokens.withToken(tracker.webSocketUri(), JoinTokens.mint(tokenKey,
+          JoinGrant.forSwarms(streams, Instant.now().plus(Duration.ofHours(1))).withSubject(viewer), Instant.now()));
+      run(origin, pages, trackerUrlFor, true, tmp);
     }
   }
 
@@ -78,51 +99,65 @@ class MixedSwarmBrowserE2ETest {
   void agentsAndBrowsersShareOneSwarmThroughTheReferenceTracker(@TempDir Path tmp) throws Exception {
     ChromeDriver.assumeAvailable();
     assumeTrue(ReferenceTracker.unavailableReason().isEmpty(), ReferenceTracker.unavailableReason().orElse(""));
-    try (ReferenceTracker tracker = ReferenceTracker.start()) {
-      run(tracker.url(), false, tmp);
+    try (LiveHlsOrigin origin = startOrigin();
+        StaticFileServer pages = BrowserViewer.pageServer();
+        ReferenceTracker tracker = ReferenceTracker.start()) {
+      run(origin, pages, viewer -> tracker.url(), false, tmp);
     }
   }
 
-  private void run(URI trackerUri, boolean withCorruptPeer, Path tmp) throws Exception {
+  private static LiveHlsOrigin startOrigin() {
+    return LiveHlsOrigin.builder().sidecars(".integrity", MixedSwarmBrowserE2ETest::signedSidecar).start();
+  }
+
+  private static MasterPlaylist master(LiveHlsOrigin origin) throws Exception {
+    try (CdnFetcher fetcher = CdnFetcher.create(CdnConfig.defaults())) {
+      PlaylistLoader.Loaded loaded = PlaylistLoader.using(fetcher).load(origin.masterPlaylistUri()).get(30, TimeUnit.SECONDS);
+      return PlaylistParser.parseMaster(loaded.uri(), loaded.text());
+    }
+  }
+
+  /**
+   * Two Java agents (and, with {@code withCorruptPeer}, a third serving corrupted segments) and
+   * two browsers (the recipe's settings, p2p-media-loader's defaults) play the origin's live
+   * stream until each has played {@link #SEGMENTS_EACH} segments; then every check.
+   */
+  private void run(LiveHlsOrigin origin, StaticFileServer pages, Function<String, URI> trackerUrlFor,
+      boolean withCorruptPeer, Path tmp) throws Exception {
     ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(2);
     timer.setRemoveOnCancelPolicy(true);
     TaskScheduler timers = TaskScheduler.of(timer);
     List<AutoCloseable> closing = new ArrayList<>();
-    try (LiveHlsOrigin origin = LiveHlsOrigin.builder().sidecars(".integrity", MixedSwarmBrowserE2ETest::signedSidecar).start();
-        StaticFileServer pages = BrowserViewer.pageServer()) {
-      HlsStream stream;
-      SwarmKey swarm;
-      try (CdnFetcher fetcher = CdnFetcher.create(CdnConfig.defaults())) {
-        PlaylistLoader.Loaded loaded = PlaylistLoader.using(fetcher).load(origin.masterPlaylistUri()).get(30, TimeUnit.SECONDS);
-        MasterPlaylist master = PlaylistParser.parseMaster(loaded.uri(), loaded.text());
-        stream = HlsStream.ofVariant(master.uri(), master.variants().get(0));
-        swarm = SwarmKey.ofStreamSwarmId(SwarmStreams.of(master).get(0).streamSwarmId());
-      }
+    try {
+      MasterPlaylist master = master(origin);
+      HlsStream stream = HlsStream.ofVariant(master.uri(), master.variants().get(0));
+      SwarmKey swarm = SwarmKey.ofStreamSwarmId(SwarmStreams.of(master).get(0).streamSwarmId());
       Map<String, String> keys = Map.of(KEY_ID, IntegrityKeys.publicKeyBase64(PLATFORM.getPublic()));
-      AgentConfig.Builder agentConfig = AgentConfig.builder(trackerUri)
+      Function<String, AgentConfig> agentConfig = name -> AgentConfig.builder(trackerUrlFor.apply(name))
           .peers(2, 16)
           .belowMinimumAnnounceMillis(1_000)
           .trackerReconnectMillis(100, 1_000)
-          .integrity(IntegritySettings.builder().publicKeys(keys).build());
+          .integrity(IntegritySettings.builder().publicKeys(keys).build())
+          .build();
 
       String attackerId = null;
       if (withCorruptPeer) {
-        CorruptPeer attacker = CorruptPeer.start(agentConfig.build(), swarm, origin, VARIANT);
+        CorruptPeer attacker = CorruptPeer.start(agentConfig.apply("attacker"), swarm, origin, VARIANT);
         closing.add(attacker);
         attackerId = attacker.peerId();
       }
       List<AgentViewer> agents = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
-        AgentViewer agent = AgentViewer.start(agentConfig.build(), swarm, stream, VARIANT, origin, timers, i);
+        AgentViewer agent = AgentViewer.start(agentConfig.apply("agent-" + i), swarm, stream, VARIANT, origin, timers, i);
         closing.add(agent);
         agents.add(agent);
       }
       List<BrowserViewer> browsers = new ArrayList<>();
       browsers.add(BrowserViewer.open("browser-recipe", pages, tmp.resolve("profile-recipe"),
-          origin.masterPlaylistUri(), trackerUri, keys, true));
+          origin.masterPlaylistUri(), trackerUrlFor.apply("browser-recipe"), keys, true));
       closing.add(browsers.get(0));
       browsers.add(BrowserViewer.open("browser-defaults", pages, tmp.resolve("profile-defaults"),
-          origin.masterPlaylistUri(), trackerUri, keys, false));
+          origin.masterPlaylistUri(), trackerUrlFor.apply("browser-defaults"), keys, false));
       closing.add(browsers.get(1));
 
       try {
@@ -162,7 +197,10 @@ class MixedSwarmBrowserE2ETest {
         assertThat(report.path("stalls").asInt()).as("%s stalls", context).isZero();
         for (Iterator<Map.Entry<String, JsonNode>> it = report.path("played").fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> played = it.next();
-          byte[] expected = origin.segmentBytes(VARIANT, Long.parseLong(played.getKey()));
+          // /live/VARIANT/MSN.ts: hls.js may play either variant.
+          Matcher path = SEGMENT_PATH.matcher(played.getKey());
+          assertThat(path.matches()).as("%s played %s", browser.name(), played.getKey()).isTrue();
+          byte[] expected = origin.segmentBytes(path.group(1), Long.parseLong(path.group(2)));
           if (played.getValue().path("size").asInt() != expected.length
               || !played.getValue().path("sha256").asText().equals(sha256(expected))) {
             mismatches.add(browser.name() + ": segment " + played.getKey() + " " + played.getValue()
