@@ -70,7 +70,7 @@ final class BrowserViewer implements AutoCloseable {
     String search = query.entrySet().stream()
         .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
         .collect(Collectors.joining("&"));
-    ChromeDriver chrome = ChromeDriver.start(profile, 800, 600, WEBRTC_ARGS);
+    ChromeDriver chrome = ChromeDriver.start(profile, 640, 480, WEBRTC_ARGS);
     try {
       chrome.addScriptOnNewDocument(instrumentation());
       chrome.open(pages.uri("/web/example/index.html?" + search));
