@@ -3,6 +3,7 @@ package dev.hlsmesh.tracker;
 import static dev.hlsmesh.tracker.TrackerTesting.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hlsmesh.protocol.tracker.Announce;
@@ -44,7 +45,7 @@ class DashboardBrowserTest {
 
   @Test
   void dashboardShowsTheSwarmWithItsViewersAndLiveOffload(@TempDir Path tmp) throws Exception {
-    ChromeDriver.assumeAvailable();
+    ChromeDriver.skipReason().ifPresent(reason -> assumeTrue(false, reason));
     try (Tracker tracker = Tracker.start(config().build());
         TestPeer a = TestPeer.connect(tracker, "a");
         TestPeer b = TestPeer.connect(tracker, "b");

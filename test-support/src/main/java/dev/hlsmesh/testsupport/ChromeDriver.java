@@ -25,7 +25,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Headless Chromium driven through chromedriver's W3C WebDriver HTTP API (Debian packages
@@ -74,15 +73,18 @@ public final class ChromeDriver implements AutoCloseable {
   }
 
   /**
-   * Skips the calling test when Chromium is missing, except under {@code CI=true}: CI runs
-   * {@code bin/setup}, which installs it, so there a missing browser fails the test.
+   * Why a browser test should be skipped here (Chromium is missing), or empty to run it. Under
+   * {@code CI=true} a missing browser is a failure instead: CI runs {@code bin/setup}, which
+   * installs it. Use: {@code skipReason().ifPresent(r -> assumeTrue(false, r))}.
+   *
+   * @throws IllegalStateException under CI=true when Chromium is missing
    */
-  public static void assumeAvailable() {
+  public static Optional<String> skipReason() {
     Optional<String> unavailable = unavailableReason();
     if (unavailable.isPresent() && "true".equals(System.getenv("CI"))) {
-      throw new AssertionError("CI=true but " + unavailable.get());
+      throw new IllegalStateException("CI=true but " + unavailable.get());
     }
-    Assumptions.assumeTrue(unavailable.isEmpty(), unavailable.orElse(""));
+    return unavailable;
   }
 
   /** Starts chromedriver on a free port and a headless Chromium session. */

@@ -78,7 +78,7 @@ class MixedSwarmBrowserE2ETest {
   @Test
   void agentsAndBrowsersShareOneSwarmThroughOurTrackerAndBrowsersRejectACorruptPeer(@TempDir Path tmp)
       throws Exception {
-    ChromeDriver.assumeAvailable();
+    ChromeDriver.skipReason().ifPresent(reason -> assumeTrue(false, reason));
     // As a platform runs it (docs/browser.md): join tokens required, each viewer with its own
     // token for the stream's swarms in its announce URL, and only the player's page origin allowed.
     JoinTokenKey tokenKey = new JoinTokenKey("k1", "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
@@ -97,7 +97,7 @@ class MixedSwarmBrowserE2ETest {
 
   @Test
   void agentsAndBrowsersShareOneSwarmThroughTheReferenceTracker(@TempDir Path tmp) throws Exception {
-    ChromeDriver.assumeAvailable();
+    ChromeDriver.skipReason().ifPresent(reason -> assumeTrue(false, reason));
     assumeTrue(ReferenceTracker.unavailableReason().isEmpty(), ReferenceTracker.unavailableReason().orElse(""));
     try (LiveHlsOrigin origin = startOrigin();
         StaticFileServer pages = BrowserViewer.pageServer();

@@ -1,6 +1,7 @@
 package dev.hlsmesh.e2e.browser;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hlsmesh.testsupport.ChromeDriver;
@@ -20,7 +21,7 @@ class SegmentIntegrityBrowserTest {
 
   @Test
   void theModuleAgreesWithTheJavaReaderOnEverySharedVectorInChromium(@TempDir Path tmp) throws Exception {
-    ChromeDriver.assumeAvailable();
+    ChromeDriver.skipReason().ifPresent(reason -> assumeTrue(false, reason));
     try (StaticFileServer pages = BrowserViewer.pageServer();
         ChromeDriver chrome = ChromeDriver.start(tmp.resolve("profile"), 800, 600, List.of())) {
       chrome.open(pages.uri("/web/segment-integrity/package.json"));
