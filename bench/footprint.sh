@@ -14,8 +14,14 @@ label="${3:-}"
 out="$(mktemp -d)"
 "$root/bin/demo" --agents "$agents" --duration "$seconds" >"$out/stdout" 2>"$out/stderr" &
 launcher=$!
-# bin/demo execs java: the launcher's pid is the JVM's.
-pid=$launcher
+# bin/demo runs java in a pipeline (it filters two lines webrtc-java prints at exit): find the JVM.
+pid=""
+for _ in $(seq 50); do
+  pid=$(pgrep -P "$launcher" -x java || true)
+  [ -n "$pid" ] && break
+  sleep 0.2
+done
+[ -n "$pid" ] || { echo "bench/footprint.sh: the demo did not start" >&2; exit 1; }
 hz=$(getconf CLK_TCK)
 
 sockets() { # counts of listen-tcp, other-tcp, udp4, udp6 among the process's open sockets
