@@ -96,6 +96,7 @@ public final class Viewer implements AutoCloseable {
   private final Map<SwarmKey, Shared> schedulers = new HashMap<>();
   private final Map<SwarmKey, Integer> memberships = new HashMap<>();
   private final List<AutoCloseable> players = new ArrayList<>();
+  private boolean connected;
   private boolean closed;
 
   /** One swarm's scheduler and how many (proxy, headless player) use it. */
@@ -263,28 +264,9 @@ public final class Viewer implements AutoCloseable {
    */
   public void playHeadless(SegmentListener listener) {
     PlaylistLoader playlists = PlaylistLoader.using(fetcher);
-    HlsStream stream;
-    SwarmKey swarm;
-    try {
-      PlaylistLoader.Loaded loaded = playlists.load(playlist)
-          .get(config.cdn().playlistTimeoutMillis() + 1_000, TimeUnit.MILLISECONDS);
-      if (loaded.text().contains("#EXT-X-STREAM-INF")) {
-        MasterPlaylist master = PlaylistParser.parseMaster(loaded.uri(), loaded.text());
-        if (master.variants().isEmpty()) {
-          throw new IllegalStateException(playlist + " lists no variant");
-        }
-        stream = HlsStream.ofVariant(master.uri(), master.variants().get(0));
-        swarm = SwarmKey.ofStreamSwarmId(SwarmStreams.of(master).get(0).streamSwarmId());
-      } else {
-        stream = HlsStream.ofMediaPlaylist(loaded.uri());
-        swarm = swarmOfUrl(loaded.uri());
-      }
-    } catch (ExecutionException | TimeoutException | PlaylistParseException e) {
-      throw new IllegalStateException("cannot load " + playlist + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while loading " + playlist, e);
-    }
+    FirstVariant first = firstVariant(playlists);
+    HlsStream stream = first.stream();
+    SwarmKey swarm = first.swarm();
     SegmentLoader loader;
     if (agent == null) {
       loader = nonClosing(cdnOnly);
@@ -328,6 +310,52 @@ public final class Viewer implements AutoCloseable {
         player.close();
         played.close();
       });
+    }
+  }
+
+  /**
+   * Joins the swarm of the stream's first variant now, before any player asks, so that peers
+   * are connected when playback starts (otherwise a swarm is joined when a player first asks
+   * for its variant). It stays joined until {@link #close()}. No-op with P2P off, or when
+   * called again. Blocks while the playlist is loaded (at most {@code cdn.playlistTimeoutMillis}).
+   *
+   * @throws IllegalStateException if the playlist cannot be loaded or the viewer is closed
+   */
+  public void connect() {
+    if (agent == null) {
+      return;
+    }
+    synchronized (this) {
+      if (connected) {
+        return;
+      }
+      connected = true;
+    }
+    joinSwarm(firstVariant(PlaylistLoader.using(fetcher)).swarm());
+  }
+
+  /** The stream a headless player plays, and its swarm. */
+  private record FirstVariant(HlsStream stream, SwarmKey swarm) {
+  }
+
+  private FirstVariant firstVariant(PlaylistLoader playlists) {
+    try {
+      PlaylistLoader.Loaded loaded = playlists.load(playlist)
+          .get(config.cdn().playlistTimeoutMillis() + 1_000, TimeUnit.MILLISECONDS);
+      if (loaded.text().contains("#EXT-X-STREAM-INF")) {
+        MasterPlaylist master = PlaylistParser.parseMaster(loaded.uri(), loaded.text());
+        if (master.variants().isEmpty()) {
+          throw new IllegalStateException(playlist + " lists no variant");
+        }
+        return new FirstVariant(HlsStream.ofVariant(master.uri(), master.variants().get(0)),
+            SwarmKey.ofStreamSwarmId(SwarmStreams.of(master).get(0).streamSwarmId()));
+      }
+      return new FirstVariant(HlsStream.ofMediaPlaylist(loaded.uri()), swarmOfUrl(loaded.uri()));
+    } catch (ExecutionException | TimeoutException | PlaylistParseException e) {
+      throw new IllegalStateException("cannot load " + playlist + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while loading " + playlist, e);
     }
   }
 
