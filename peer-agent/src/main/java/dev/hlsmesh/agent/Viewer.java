@@ -14,6 +14,7 @@ import dev.hlsmesh.agent.scheduler.HybridSegmentLoader;
 import dev.hlsmesh.agent.stats.AgentEventListener;
 import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.agent.stats.AgentStatsSnapshot;
+import dev.hlsmesh.agent.stats.StatsReporter;
 import dev.hlsmesh.agent.store.InMemorySegmentStore;
 import dev.hlsmesh.agent.store.SegmentStore;
 import dev.hlsmesh.cdn.TaskScheduler;
@@ -241,6 +242,24 @@ public final class Viewer implements AutoCloseable {
    */
   public AgentMetrics bindMetrics(MeterRegistry registry, Iterable<Tag> tags) {
     return AgentMetrics.bind(stats, registry, tags);
+  }
+
+  /**
+   * Logs a one-line summary of the figures every {@code intervalMillis} (INFO, logger
+   * {@code dev.hlsmesh.agent.stats}; docs/operations.md), until the viewer closes; the line
+   * starts with {@code name}. Also hands each snapshot to the stats' listeners.
+   *
+   * @param intervalMillis 100..86400000
+   */
+  public void logStats(String name, long intervalMillis) {
+    StatsReporter reporter = StatsReporter.start(stats, name, timerLease.executor(), intervalMillis);
+    synchronized (this) {
+      if (!closed) {
+        players.add(reporter);
+        return;
+      }
+    }
+    reporter.close();
   }
 
   /**
