@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hlsmesh.agent.AgentConfig;
 import dev.hlsmesh.agent.IntegritySettings;
 import dev.hlsmesh.agent.InvalidConfigException;
+import dev.hlsmesh.agent.ProcessLimits;
 import dev.hlsmesh.agent.Viewer;
 import dev.hlsmesh.agent.ViewerConfig;
 import dev.hlsmesh.agent.WebRtcUnavailableException;
@@ -137,6 +138,13 @@ public final class Demo implements AutoCloseable {
       return started.masterPlaylistUri();
     });
     ViewerConfig config = viewerConfig(trackerUri);
+    if (config.scheduler().p2pEnabled()) {
+      // Said before any agent starts, with the numbers: not a failed socket or event loop later.
+      String limits = ProcessLimits.check(options.agents(), config.agent().orElseThrow().maxPeers());
+      if (!limits.isEmpty()) {
+        throw new IllegalStateException(limits);
+      }
+    }
     // All viewers first, then all players: on one machine, a viewer starting (WebRTC, tracker
     // connection) would otherwise delay the startup of the players started before it, which a
     // viewer with its own machine never sees.
