@@ -10,7 +10,6 @@ import dev.hlsmesh.agent.ProcessLimits;
 import dev.hlsmesh.agent.Viewer;
 import dev.hlsmesh.agent.ViewerConfig;
 import dev.hlsmesh.agent.WebRtcUnavailableException;
-import dev.hlsmesh.agent.stats.AgentEventListener;
 import dev.hlsmesh.agent.stats.AgentStatsSnapshot;
 import dev.hlsmesh.cdn.hls.MediaPlaylist;
 import dev.hlsmesh.cdn.hls.PlaylistParseException;
@@ -35,7 +34,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongFunction;
 
 /**
@@ -100,6 +98,9 @@ public final class Demo implements AutoCloseable {
     try {
       demo.run();
       status = 0;
+    } catch (InvalidConfigException e) {
+      System.err.println("demo: " + e.getMessage());
+      status = 2; // a bad --config file, as the tracker exits for a bad configuration
     } catch (WebRtcUnavailableException e) {
       System.err.println("demo: " + e.getMessage());
       status = 1;
@@ -202,9 +203,10 @@ public final class Demo implements AutoCloseable {
       try {
         config = ViewerConfig.load(options.config().get(), environment);
       } catch (InvalidConfigException e) {
-        if (trackerUri == null || !e.problems().stream().allMatch(p -> p.startsWith("agent.trackerUrl: missing"))) {
+        if (trackerUri == null || e.problems().stream().noneMatch(p -> p.startsWith("agent.trackerUrl: missing"))) {
           throw e;
         }
+        // The file names no tracker: the demo's own (and the file's other problems, if any).
         environment.put(ViewerConfig.ENV_TRACKER_URL, trackerUri.toString());
         config = ViewerConfig.load(options.config().get(), environment);
       }
@@ -235,31 +237,14 @@ public final class Demo implements AutoCloseable {
 
   /**
    * Waits until every viewer has at least {@code peers} connected peers, or {@code timeoutMillis};
-   * returns how long it waited.
+   * returns how long it waited. Looks every 100 ms (the figures change with each peer connected).
    */
   private static long awaitPeers(List<Viewer> viewers, int peers, long timeoutMillis) throws InterruptedException {
     long started = System.nanoTime();
-    if (viewers.isEmpty() || peers <= 0) {
-      return 0;
-    }
-    CountDownLatch ready = new CountDownLatch(viewers.size());
-    List<Runnable> removals = new ArrayList<>();
-    for (Viewer viewer : viewers) {
-      AtomicBoolean counted = new AtomicBoolean();
-      Runnable check = () -> {
-        if (viewer.stats().connectedPeers() >= peers && counted.compareAndSet(false, true)) {
-          ready.countDown();
-        }
-      };
-      AgentEventListener listener = event -> check.run();
-      viewer.addEventListener(listener);
-      removals.add(() -> viewer.removeEventListener(listener));
-      check.run(); // peers connected before the listener was added
-    }
-    try {
-      ready.await(timeoutMillis, TimeUnit.MILLISECONDS);
-    } finally {
-      removals.forEach(Runnable::run);
+    long deadline = started + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    while (peers > 0 && System.nanoTime() < deadline
+        && !viewers.stream().allMatch(viewer -> viewer.stats().connectedPeers() >= peers)) {
+      TimeUnit.MILLISECONDS.sleep(100);
     }
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
   }
