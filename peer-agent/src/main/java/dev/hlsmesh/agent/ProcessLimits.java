@@ -27,8 +27,11 @@ public final class ProcessLimits {
   public static final int FILES_PER_LINK = 2;
   /** Files an agent holds besides its links: its tracker connection, with room for a CDN connection. */
   public static final int FILES_PER_AGENT = 4;
-  /** Threads an agent starts: its owner thread and its event-delivery thread. */
-  public static final int THREADS_PER_AGENT = 2;
+  /**
+   * Threads per agent, measured in the demo (docs/benchmarks.md, "Footprint": about 7 per viewer,
+   * i.e. an agent with its owner and event threads, its proxy's loop and its player's timers).
+   */
+  public static final int THREADS_PER_AGENT = 8;
   /** Open files and threads kept free for everything else in the process (HTTP, logs, class loading). */
   public static final int RESERVE = 256;
 
