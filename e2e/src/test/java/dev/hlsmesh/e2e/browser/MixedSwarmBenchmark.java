@@ -44,7 +44,15 @@ public final class MixedSwarmBenchmark {
     int durationSeconds = Integer.parseInt(args[3]);
     Path tmp = Files.createTempDirectory("hlsmesh-mixed-bench");
     ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(2);
-    List<AutoCloseable> closing = new ArrayList<>();
+    List<AutoCloseable> closing = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // Interrupted (Ctrl-C, kill): the Chromiums and chromedrivers must not outlive the run.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> closing.forEach(c -> {
+      try {
+        c.close();
+      } catch (Exception | Error e) {
+        // best effort at exit
+      }
+    })));
     try (Tracker tracker = Tracker.start(TrackerConfig.builder().host("127.0.0.1").port(0).build());
         LiveHlsOrigin origin = LiveHlsOrigin.start();
         StaticFileServer pages = BrowserViewer.pageServer()) {
@@ -114,6 +122,7 @@ public final class MixedSwarmBenchmark {
           System.err.println("closing: " + e);
         }
       }
+      closing.clear();
       timer.shutdownNow();
     }
     System.exit(0);
