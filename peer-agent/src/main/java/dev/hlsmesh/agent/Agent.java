@@ -24,9 +24,6 @@ import dev.hlsmesh.agent.webrtc.WebRtcRuntime;
 import dev.hlsmesh.protocol.swarm.PeerIds;
 import dev.hlsmesh.protocol.tracker.BinaryId;
 import dev.hlsmesh.protocol.tracker.ViewerReport;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -82,7 +79,7 @@ public final class Agent implements AutoCloseable {
   private final WebRtcRuntime.Lease lease;
   private final ScheduledThreadPoolExecutor owner;
   private final Thread ownerThread;
-  private final EventLoopGroup ioGroup;
+  private final SharedIo.Lease io = SharedIo.acquire();
   private final TrackerClient tracker;
   private final SessionSettings sessionSettings;
   private final Map<SwarmKey, Swarm> swarms = new HashMap<>();
@@ -112,7 +109,6 @@ public final class Agent implements AutoCloseable {
     owner.setRemoveOnCancelPolicy(true);
     owner.prestartCoreThread();
     this.ownerThread = created[0];
-    this.ioGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     LinkSettings linkSettings = new LinkSettings(config.iceServers(), config.iceGatheringTimeoutMillis(),
         config.connectTimeoutMillis(), config.lowWatermarkBytes(), config.highWatermarkBytes());
     LinkFactory links = new LinkFactory() {
@@ -126,11 +122,11 @@ public final class Agent implements AutoCloseable {
         return PeerLink.answer(lease, linkSettings, owner, offerSdp, listener);
       }
     };
-    TrackerSettings trackerSettings = new TrackerSettings(config.trackerUrl(), config.connectTimeoutMillis(),
+    TrackerSettings trackerSettings = new TrackerSettings(config.trackerUrls(), config.connectTimeoutMillis(),
         config.maxOffersPerAnnounce(), config.offerTimeoutMillis(), 30_000, 5_000,
         config.belowMinimumAnnounceMillis(), config.trackerReconnectBaseMillis(), config.trackerReconnectMaxMillis(),
         config.reportIntervalMillis());
-    this.tracker = new TrackerClient(trackerSettings, owner, ioGroup, links, random, new TrackerClient.Observer() {
+    this.tracker = new TrackerClient(trackerSettings, owner, io.group(), links, random, new TrackerClient.Observer() {
       @Override
       public ViewerReport totals(BinaryId infoHash) {
         return viewerTotals(infoHash);
@@ -476,7 +472,6 @@ public final class Agent implements AutoCloseable {
       return;
     }
     store.removeListener(storeListener);
-    ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     owner.shutdown();
     try {
       if (!owner.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -485,6 +480,7 @@ public final class Agent implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    io.close();
     lease.close();
   }
 
