@@ -205,10 +205,10 @@ public final class Demo implements AutoCloseable {
       // With P2P off the scheduler passes every load to the CDN loader: a plain player.
       CdnSegmentLoader cdn = new CdnSegmentLoader(fetcher, stats, 10_000, 64 << 20);
       SegmentLoader loader = own(agent == null
-          ? new HybridSegmentLoader(null, swarm, stores.get(i - 1), cdn, stats, settings, Clock.systemUTC(), scheduler,
-              new SecureRandom())
-          : new HybridSegmentLoader(agent, swarm, stores.get(i - 1), cdn, stats, settings, Clock.systemUTC(), scheduler,
-              new SecureRandom(), SegmentVerifier.create(agentConfig.integrity(), fetcher)));
+          ? new HybridSegmentLoader(swarm, null, stores.get(i - 1), cdn, stats, settings, Clock.systemUTC(),
+              new SecureRandom(), agentConfig.integrity())
+          : new HybridSegmentLoader(swarm, agent.swarmPeers(swarm), stores.get(i - 1), cdn, stats, settings,
+              Clock.systemUTC(), new SecureRandom(), SegmentVerifier.create(agentConfig.integrity(), fetcher)));
       VirtualPlayer player = own(VirtualPlayer.follow(stream, loader, playlists, Clock.systemUTC(), scheduler,
           PlayerSettings.defaults(), stats));
       synchronized (this) {
@@ -241,8 +241,8 @@ public final class Demo implements AutoCloseable {
               played.playlistLoaded(stream, loaded);
             }
           }
-          : new HybridSegmentLoader(agent, joined, stores.get(0), new CdnSegmentLoader(fetcher, first.stats(), 10_000,
-              64 << 20), first.stats(), settings, Clock.systemUTC(), scheduler, new SecureRandom(),
+          : new HybridSegmentLoader(joined, agent.swarmPeers(joined), stores.get(0), new CdnSegmentLoader(fetcher,
+              first.stats(), 10_000, 64 << 20), first.stats(), settings, Clock.systemUTC(), new SecureRandom(),
               SegmentVerifier.create(config.integrity(), fetcher)),
           first.stats(), ProxySettings.defaults()));
     }
@@ -279,14 +279,19 @@ public final class Demo implements AutoCloseable {
     List<Runnable> removals = new ArrayList<>();
     for (Agent agent : agents) {
       java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean();
-      java.util.function.Consumer<SwarmKey> check = changed -> {
+      Runnable check = () -> {
         if (agent.connectedPeers(swarm).size() >= peers && counted.compareAndSet(false, true)) {
           ready.countDown();
         }
       };
-      agent.addNeighbourListener(check);
-      removals.add(() -> agent.removeNeighbourListener(check));
-      check.accept(swarm);
+      dev.hlsmesh.agent.stats.AgentEventListener onConnected = event -> {
+        if (event instanceof dev.hlsmesh.agent.stats.AgentEvent.PeerConnected) {
+          check.run();
+        }
+      };
+      agent.addEventListener(onConnected);
+      removals.add(() -> agent.removeEventListener(onConnected));
+      check.run();
     }
     try {
       ready.await(timeoutMillis, TimeUnit.MILLISECONDS);

@@ -250,8 +250,8 @@ final class LiveSwarm implements AutoCloseable {
     stats.connectedPeers(() -> agent.connectedPeers(swarm).size());
     CdnFetcher fetcher = CdnFetcher.create(cdnConfig);
     CdnSegmentLoader cdn = new CdnSegmentLoader(fetcher, stats, 10_000, 16 << 20);
-    HybridSegmentLoader scheduler = new HybridSegmentLoader(agent, swarm, store, cdn, stats, settings,
-        Clock.systemUTC(), timers, new Random(number));
+    HybridSegmentLoader scheduler = new HybridSegmentLoader(swarm, settings.p2pEnabled() ? agent.swarmPeers(swarm) : null,
+        store, cdn, stats, settings, Clock.systemUTC(), new Random(number), config.integrity());
     Viewer viewer = new Viewer(agent, stats, scheduler, fetcher);
     viewers.add(viewer);
     return viewer;

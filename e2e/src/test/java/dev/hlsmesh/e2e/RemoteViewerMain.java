@@ -55,9 +55,9 @@ public final class RemoteViewerMain {
         .trackerReconnectMillis(100, 1_000).maxUploadBytesPerSecond(maxUploadBytesPerSecond).build(), store);
     agent.join(swarm);
     AgentStats stats = new AgentStats();
-    HybridSegmentLoader scheduler = new HybridSegmentLoader(agent, swarm, store,
+    HybridSegmentLoader scheduler = new HybridSegmentLoader(swarm, agent.swarmPeers(swarm), store,
         new CdnSegmentLoader(fetcher, stats, 10_000, 16 << 20), stats, SchedulerSettings.defaults(),
-        Clock.systemUTC(), TaskScheduler.of(timer), new Random());
+        Clock.systemUTC(), new Random(), agent.config().integrity());
     VirtualPlayer.follow(stream, scheduler, playlists, Clock.systemUTC(), TaskScheduler.of(timer),
         PlayerSettings.defaults(), stats);
     long endNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(lifetimeSeconds);

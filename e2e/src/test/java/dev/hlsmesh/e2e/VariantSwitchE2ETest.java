@@ -15,7 +15,6 @@ import dev.hlsmesh.agent.scheduler.SchedulerSettings;
 import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.agent.store.InMemorySegmentStore;
 import dev.hlsmesh.cdn.CdnConfig;
-import dev.hlsmesh.cdn.TaskScheduler;
 import dev.hlsmesh.cdn.fetch.CdnFetcher;
 import dev.hlsmesh.cdn.hls.MasterPlaylist;
 import dev.hlsmesh.cdn.hls.PlaylistParser;
@@ -43,7 +42,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,7 +66,6 @@ class VariantSwitchE2ETest {
   private Tracker tracker;
   private LiveHlsOrigin origin;
   private CdnFetcher fetcher;
-  private ScheduledThreadPoolExecutor timer;
   private SwarmKey lowSwarm;
   private SwarmKey highSwarm;
   private BinaryId lowInfoHash;
@@ -85,8 +82,6 @@ class VariantSwitchE2ETest {
     tracker = own(Tracker.start(TrackerConfig.builder().host("127.0.0.1").port(0).build()));
     origin = own(LiveHlsOrigin.start());
     fetcher = own(CdnFetcher.create(CdnConfig.defaults()));
-    timer = new ScheduledThreadPoolExecutor(1);
-    resources.add(timer::shutdownNow);
     MasterPlaylist master = PlaylistParser.parseMaster(origin.masterPlaylistUri(), origin.clip().masterPlaylist());
     List<SwarmStream> streams = SwarmStreams.of(master);
     lowSwarm = SwarmKey.ofStreamSwarmId(streamOf(streams, "360p").streamSwarmId());
@@ -102,8 +97,9 @@ class VariantSwitchE2ETest {
     AgentStats stats = new AgentStats();
     InMemorySegmentStore store = new InMemorySegmentStore(64L << 20, Duration.ofMinutes(1), Clock.systemUTC());
     proxy = own(HlsProxy.start(origin.masterPlaylistUri(), fetcher, agent,
-        swarm -> new HybridSegmentLoader(agent, swarm, store, new CdnSegmentLoader(fetcher, stats, 10_000, 16 << 20),
-            stats, SchedulerSettings.defaults(), Clock.systemUTC(), TaskScheduler.of(timer), new Random()),
+        swarm -> new HybridSegmentLoader(swarm, agent.swarmPeers(swarm), store,
+            new CdnSegmentLoader(fetcher, stats, 10_000, 16 << 20), stats, SchedulerSettings.defaults(),
+            Clock.systemUTC(), new Random(), agent.config().integrity()),
         stats, ProxySettings.defaults().withSwarmLeaveGraceMillis(leaveGraceMillis)));
   }
 
