@@ -78,11 +78,14 @@ class AgentStatsWiringTest {
     assertThat(leecher.fetch(swarm, seederId, 1).get(60, TimeUnit.SECONDS)).isEqualTo(segment);
 
     // Bytes handed to the link are counted; a resumed transfer would count its resent bytes too.
-    assertThat(seeder.stats().uploadedBytes()).isGreaterThanOrEqualTo(segment.length);
-    assertThat(seeder.stats().uploadedBytes()).isEqualTo(seeder.uploadedBytes());
-    assertThat(toldUploaded.get()).isEqualTo(seeder.stats().uploadedBytes());
-    assertThat(new ObjectMapper().readTree(seeder.stats().toJson()).get("uploadedBytes").asLong())
-        .isEqualTo(seeder.uploadedBytes());
+    // The seeder counts on its own thread, which may lag the leecher's receipt of the last byte.
+    await().atMost(BOUND).untilAsserted(() -> {
+      assertThat(seeder.stats().uploadedBytes()).isGreaterThanOrEqualTo(segment.length);
+      assertThat(seeder.stats().uploadedBytes()).isEqualTo(seeder.uploadedBytes());
+      assertThat(toldUploaded.get()).isEqualTo(seeder.stats().uploadedBytes());
+      assertThat(new ObjectMapper().readTree(seeder.stats().toJson()).get("uploadedBytes").asLong())
+          .isEqualTo(seeder.uploadedBytes());
+    });
     assertThat(leecher.stats().uploadedBytes()).isZero();
     assertThat(seeder.stats().snapshot().connectedPeers()).isEqualTo(1);
     await().atMost(BOUND).until(() -> leecherEvents.stream().anyMatch(e -> e instanceof AgentEvent.PeerConnected
@@ -92,6 +95,6 @@ class AgentStatsWiringTest {
     await().atMost(BOUND).until(() -> leecherEvents.stream().anyMatch(e -> e instanceof AgentEvent.PeerClosed closed
         && closed.swarm().equals(swarm) && closed.peerId().equals(seederId)));
     await().atMost(BOUND).until(() -> leecher.stats().snapshot().connectedPeers() == 0);
-    assertThat(seeder.stats().snapshot().connectedPeers()).isZero();
+    await().atMost(BOUND).until(() -> seeder.stats().snapshot().connectedPeers() == 0);
   }
 }

@@ -48,6 +48,10 @@ public final class PublisherMain {
     private PublisherMain() {}
 
     public static void main(String[] args) throws InterruptedException {
+        if (System.getProperty("logback.configurationFile") == null) {
+            // Before the first logger exists: the command's logging, not a library default.
+            System.setProperty("logback.configurationFile", "hlsmesh-publisher-logback.xml");
+        }
         int status = run(args, System.out, System.err, Clock.systemUTC(), null);
         if (status != 0) {
             System.exit(status);

@@ -2,6 +2,7 @@ package dev.hlsmesh.tracker;
 
 import static dev.hlsmesh.tracker.TestPeer.offers;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.hlsmesh.protocol.tracker.Announce;
 import dev.hlsmesh.protocol.tracker.AnnounceResponse;
@@ -9,6 +10,7 @@ import dev.hlsmesh.protocol.tracker.BinaryId;
 import dev.hlsmesh.protocol.tracker.RelayedAnswer;
 import dev.hlsmesh.protocol.tracker.RelayedOffer;
 import dev.hlsmesh.protocol.tracker.ServerMessage;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -78,8 +80,10 @@ class ConcurrentRelayTest {
         assertThat(responses).isEqualTo(peers.size());
         assertThat(offersSeen).isEqualTo(expected);
         assertThat(answersSeen).isEqualTo(expected);
-        assertThat(TrackerTesting.stats(tracker).get("messages").get("answer_relayed").asInt())
-            .isEqualTo(expected);
+        // Counted by the answering connection after handing the answer to the offerer's event
+        // loop, which may already have delivered it.
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+            TrackerTesting.stats(tracker).get("messages").get("answer_relayed").asInt() == expected);
       } finally {
         peers.forEach(TestPeer::close);
       }

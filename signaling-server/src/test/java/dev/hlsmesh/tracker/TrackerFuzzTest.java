@@ -174,7 +174,13 @@ class TrackerFuzzTest {
   }
 
   private static List<String> unexpectedErrors() {
-    return log.list.stream()
+    List<ILoggingEvent> events;
+    // Event loops append under the appender's monitor (AppenderBase.doAppend is synchronized):
+    // copy under it too, or a concurrent append can break the iteration.
+    synchronized (log) {
+      events = List.copyOf(log.list);
+    }
+    return events.stream()
         .filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN)
             && (e.getThrowableProxy() != null || e.getFormattedMessage().contains("unexpected")))
         .map(ILoggingEvent::getFormattedMessage).toList();

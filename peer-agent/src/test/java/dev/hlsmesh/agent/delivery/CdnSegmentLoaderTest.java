@@ -2,6 +2,7 @@ package dev.hlsmesh.agent.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.cdn.ByteRange;
@@ -63,7 +64,9 @@ class CdnSegmentLoaderTest {
     assertThat(stats.snapshot().cdnBytes()).isEqualTo(bytes.length);
     assertThat(stats.snapshot().cdnSegments()).isEqualTo(1);
     assertThat(stats.snapshot().peerBytes()).isZero();
-    assertThat(origin.bytesServed(origin.segmentPath("360p", msn))).isEqualTo(bytes.length);
+    // The origin counts bytes on write completion, possibly after the body arrived here.
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> origin.bytesServed(origin.segmentPath("360p", msn)) == bytes.length);
   }
 
   @Test
