@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hlsmesh.agent.Agent;
 import dev.hlsmesh.agent.AgentConfig;
 import dev.hlsmesh.agent.IntegritySettings;
+import dev.hlsmesh.agent.ProcessLimits;
 import dev.hlsmesh.agent.SwarmKey;
 import dev.hlsmesh.agent.WebRtcUnavailableException;
 import dev.hlsmesh.agent.delivery.CdnSegmentLoader;
@@ -169,6 +170,11 @@ public final class Demo implements AutoCloseable {
     int maxPeers = 10;
     AgentConfig agentConfig = null;
     if (options.p2p()) {
+      // Said before any agent starts, with the numbers: not a failed socket or event loop later.
+      String limits = ProcessLimits.check(options.agents(), maxPeers);
+      if (!limits.isEmpty()) {
+        throw new IllegalStateException(limits);
+      }
       AgentConfig.Builder configBuilder = AgentConfig.builder(trackerUri)
           .peers(Math.min(maxPeers, options.agents() - 1), maxPeers);
       if (options.playlist().isEmpty()) { // the demo's own origin: it signs sidecars with this key

@@ -27,9 +27,6 @@ import dev.hlsmesh.agent.webrtc.WebRtcRuntime;
 import dev.hlsmesh.protocol.swarm.PeerIds;
 import dev.hlsmesh.protocol.tracker.BinaryId;
 import dev.hlsmesh.protocol.tracker.ViewerReport;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -83,7 +80,7 @@ public final class Agent implements AutoCloseable {
   private final WebRtcRuntime.Lease lease;
   private final ScheduledThreadPoolExecutor owner;
   private final Thread ownerThread;
-  private final EventLoopGroup ioGroup;
+  private final SharedIo.Lease io = SharedIo.acquire();
   private final TrackerClient tracker;
   private final SessionSettings sessionSettings;
   private final SwarmExecutor ownerExecutor;
@@ -114,7 +111,6 @@ public final class Agent implements AutoCloseable {
     owner.prestartCoreThread();
     this.ownerThread = created[0];
     this.ownerExecutor = SwarmExecutor.of(owner);
-    this.ioGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     LinkSettings linkSettings = new LinkSettings(config.iceServers(), config.iceGatheringTimeoutMillis(),
         config.connectTimeoutMillis(), config.lowWatermarkBytes(), config.highWatermarkBytes());
     LinkFactory links = new LinkFactory() {
@@ -132,7 +128,7 @@ public final class Agent implements AutoCloseable {
         config.maxOffersPerAnnounce(), config.offerTimeoutMillis(), 30_000, 5_000,
         config.belowMinimumAnnounceMillis(), config.trackerReconnectBaseMillis(), config.trackerReconnectMaxMillis(),
         config.reportIntervalMillis());
-    this.tracker = new TrackerClient(trackerSettings, owner, ioGroup, links, random, new TrackerClient.Observer() {
+    this.tracker = new TrackerClient(trackerSettings, owner, io.group(), links, random, new TrackerClient.Observer() {
       @Override
       public ViewerReport totals(BinaryId infoHash) {
         return viewerTotals(infoHash);
@@ -451,7 +447,6 @@ public final class Agent implements AutoCloseable {
       return;
     }
     store.removeListener(storeListener);
-    ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     owner.shutdown();
     try {
       if (!owner.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -460,6 +455,7 @@ public final class Agent implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    io.close();
     lease.close();
   }
 

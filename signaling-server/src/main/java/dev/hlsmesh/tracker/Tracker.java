@@ -3,6 +3,8 @@ package dev.hlsmesh.tracker;
 import static java.util.Objects.requireNonNull;
 
 import dev.hlsmesh.protocol.tracker.TrackerCodec;
+import dev.hlsmesh.tracker.cluster.ClusterNode;
+import dev.hlsmesh.tracker.cluster.ClusterSwarmRegistry;
 import dev.hlsmesh.tracker.config.TrackerConfig;
 import dev.hlsmesh.tracker.http.TrackerServer;
 import dev.hlsmesh.tracker.session.TrackerContext;
@@ -38,11 +40,13 @@ public final class Tracker implements AutoCloseable {
 
   private final TrackerConfig config;
   private final TrackerServer server;
+  private final ClusterNode cluster;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private Tracker(TrackerConfig config, TrackerServer server) {
+  private Tracker(TrackerConfig config, TrackerServer server, ClusterNode cluster) {
     this.config = config;
     this.server = server;
+    this.cluster = cluster;
   }
 
   /**
@@ -63,15 +67,34 @@ public final class Tracker implements AutoCloseable {
   public static Tracker start(TrackerConfig config, Clock clock) {
     requireNonNull(config, "config");
     requireNonNull(clock, "clock");
-    LocalSwarmRegistry registry = new LocalSwarmRegistry(config.maxSwarms(),
+    LocalSwarmRegistry local = new LocalSwarmRegistry(config.maxSwarms(),
         config.maxPeersPerSwarm(), config.peerTimeoutSeconds() * 1000L,
         config.offerTimeoutSeconds() * 1000L, Math.max(16, 4 * config.maxOffersPerAnnounce()),
         new SplittableRandom(new SecureRandom().nextLong()));
-    TrackerContext context = new TrackerContext(config, registry, new TrackerCodec(),
-        new TrackerStats(), new RateLimitedLog(LoggerFactory.getLogger("dev.hlsmesh.tracker.rejected"),
-            clock, MAX_WARNINGS_PER_SECOND), clock);
-    TrackerServer server = TrackerServer.start(context);
-    Tracker tracker = new Tracker(config, server);
+    TrackerCodec codec = new TrackerCodec();
+    TrackerStats stats = new TrackerStats();
+    RateLimitedLog warnings = new RateLimitedLog(
+        LoggerFactory.getLogger("dev.hlsmesh.tracker.rejected"), clock, MAX_WARNINGS_PER_SECOND);
+    TrackerContext context;
+    ClusterNode cluster = null;
+    if (config.cluster() == null) {
+      context = new TrackerContext(config, local, codec, stats, warnings, clock);
+    } else {
+      cluster = new ClusterNode(config.cluster(), local, codec, stats, warnings, clock);
+      cluster.start();
+      context = new TrackerContext(config, new ClusterSwarmRegistry(local, cluster), codec,
+          stats, warnings, clock, cluster);
+    }
+    TrackerServer server;
+    try {
+      server = TrackerServer.start(context);
+    } catch (RuntimeException e) {
+      if (cluster != null) {
+        cluster.close();
+      }
+      throw e;
+    }
+    Tracker tracker = new Tracker(config, server, cluster);
     InetSocketAddress address = server.address();
     LOG.info("tracker listening on ws://{}:{} (interval {} s, peer timeout {} s, offer timeout"
             + " {} s, idle timeout {} s, max message {} B, max offers/announce {}, numwant cap {},"
@@ -94,6 +117,10 @@ public final class Tracker implements AutoCloseable {
         config.maxQueuedBytesTotal(), config.slowReaderTimeoutMillis(),
         config.maxAnnouncesPerMinutePerConnection(), config.maxAnnouncesPerMinutePerIp(),
         config.maxOffersPerMinutePerConnection(), config.maxOffersPerMinutePerIp());
+    if (cluster != null) {
+      LOG.info("cluster mode: node {} ({}), Redis {}", cluster.nodeId(), config.cluster(),
+          cluster.redisUp() ? "up" : "DOWN (serving this node's swarms only)");
+    }
     return tracker;
   }
 
@@ -136,6 +163,10 @@ public final class Tracker implements AutoCloseable {
   public void close() {
     if (closed.compareAndSet(false, true)) {
       server.close();
+      if (cluster != null) {
+        // After the connections closed: their leaves reach Redis before the node leaves.
+        cluster.close();
+      }
       LOG.info("tracker on port {} stopped", server.address().getPort());
     }
   }

@@ -1,5 +1,6 @@
 package dev.hlsmesh.testsupport;
 
+import dev.hlsmesh.testsupport.OriginAnswer.Resource;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -21,16 +22,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.regex.Pattern;
 
 /**
  * A real HTTP/1.1 server on 127.0.0.1 that plays an {@link HlsClip} as an endless live HLS
@@ -99,11 +93,7 @@ public final class LiveHlsOrigin implements AutoCloseable {
   private final ChannelGroup channels;
   private final Channel serverChannel;
   private final int port;
-  private final List<FaultRule> faultRules = new CopyOnWriteArrayList<>();
-  private final Map<String, LongAdder> bytesByPath = new ConcurrentHashMap<>();
-  private final Map<String, LongAdder> requestsByPath = new ConcurrentHashMap<>();
-  private final LongAdder totalBytes = new LongAdder();
-  private final LongAdder totalRequests = new LongAdder();
+  private final OriginTraffic traffic = new OriginTraffic();
   private final String sidecarSuffix;
   private final SidecarRenderer sidecarRenderer;
 
@@ -145,7 +135,7 @@ public final class LiveHlsOrigin implements AutoCloseable {
               ch.pipeline()
                   .addLast(new HttpServerCodec())
                   .addLast(new HttpObjectAggregator(64 * 1024))
-                  .addLast(new OriginHandler(LiveHlsOrigin.this));
+                  .addLast(new OriginHandler(traffic, (path, query) -> OriginAnswer.of(resolve(path))));
             }
           });
       this.serverChannel = bootstrap.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port))
@@ -252,95 +242,49 @@ public final class LiveHlsOrigin implements AutoCloseable {
    * {@link FaultRule} for the glob syntax), until {@link FaultRule#remove()}.
    */
   public FaultRule inject(String pathGlob, Fault fault) {
-    return add(new FaultRule(pathGlob, fault, Integer.MAX_VALUE, this::pruneFaults));
+    return traffic.inject(pathGlob, fault);
   }
 
   /** Applies {@code fault} to the next {@code times} requests whose path matches {@code pathGlob}. */
   public FaultRule inject(String pathGlob, Fault fault, int times) {
-    if (times == Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("times: " + times + " (expected: < Integer.MAX_VALUE, "
-          + "or inject(pathGlob, fault) for unlimited)");
-    }
-    return add(new FaultRule(pathGlob, fault, times, this::pruneFaults));
+    return traffic.inject(pathGlob, fault, times);
   }
 
   /** Removes every injected fault. */
   public void clearFaults() {
-    for (FaultRule rule : faultRules) {
-      rule.remove();
-    }
-  }
-
-  private FaultRule add(FaultRule rule) {
-    faultRules.add(rule);
-    return rule;
-  }
-
-  private void pruneFaults() {
-    faultRules.removeIf(rule -> !rule.active());
-  }
-
-  /** The fault for a request to {@code path}, or null; claims one use of a limited rule. */
-  Fault claimFault(String path) {
-    for (FaultRule rule : faultRules) {
-      if (rule.tryApply(path)) {
-        return rule.fault();
-      }
-    }
-    return null;
+    traffic.clearFaults();
   }
 
   // ---- counters -------------------------------------------------------------------------------
 
   /** Body bytes served on every path since start. */
   public long bytesServed() {
-    return totalBytes.sum();
+    return traffic.bytesServed();
   }
 
   /** Body bytes served for one path ({@code /live/360p/12.ts}; no query string). */
   public long bytesServed(String path) {
-    LongAdder adder = bytesByPath.get(path);
-    return adder == null ? 0 : adder.sum();
+    return traffic.bytesServed(path);
   }
 
   /** Body bytes served for paths matching a glob ({@code /live/**.ts}: every live segment). */
   public long bytesServedMatching(String pathGlob) {
-    Pattern pattern = FaultRule.globToPattern(pathGlob);
-    long sum = 0;
-    for (Map.Entry<String, LongAdder> e : bytesByPath.entrySet()) {
-      if (pattern.matcher(e.getKey()).matches()) {
-        sum += e.getValue().sum();
-      }
-    }
-    return sum;
+    return traffic.bytesServedMatching(pathGlob);
   }
 
   /** A snapshot of body bytes served per path, sorted by path. */
   public Map<String, Long> bytesServedByPath() {
-    Map<String, Long> snapshot = new TreeMap<>();
-    bytesByPath.forEach((path, adder) -> snapshot.put(path, adder.sum()));
-    return Collections.unmodifiableMap(snapshot);
+    return traffic.bytesServedByPath();
   }
 
   /** Requests received on every path since start (including those a fault hit). */
   public long requestCount() {
-    return totalRequests.sum();
+    return traffic.requestCount();
   }
 
   /** Requests received for one path (no query string). */
   public long requestCount(String path) {
-    LongAdder adder = requestsByPath.get(path);
-    return adder == null ? 0 : adder.sum();
-  }
-
-  void countRequest(String path) {
-    totalRequests.increment();
-    requestsByPath.computeIfAbsent(path, p -> new LongAdder()).increment();
-  }
-
-  void countBytes(String path, long bytes) {
-    totalBytes.add(bytes);
-    bytesByPath.computeIfAbsent(path, p -> new LongAdder()).add(bytes);
+    return traffic.requestCount(path);
   }
 
   // ---- resources ------------------------------------------------------------------------------
@@ -402,12 +346,6 @@ public final class LiveHlsOrigin implements AutoCloseable {
       return Resource.PLAYLIST;
     }
     return path.endsWith(".ts") ? Resource.SEGMENT : "application/octet-stream";
-  }
-
-  /** A body and its media type. */
-  record Resource(byte[] bytes, String contentType) {
-    static final String PLAYLIST = "application/vnd.apple.mpegurl";
-    static final String SEGMENT = "video/mp2t";
   }
 
   /** Closes every connection and stops the server; waits at most a few seconds. */

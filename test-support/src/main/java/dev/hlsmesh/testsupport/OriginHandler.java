@@ -21,13 +21,18 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves one connection of a {@link LiveHlsOrigin}: resolves the path, applies an injected
- * {@link Fault} if one matches, honours Range, counts body bytes as the socket takes them.
+ * Serves one connection of a test origin ({@link LiveHlsOrigin}, {@link LlHlsOrigin}): asks the
+ * origin's {@link Resolver} what a path is, applies an injected {@link Fault} if one matches,
+ * holds a request the origin cannot answer yet, honours Range, sends a resource still being
+ * produced as its bytes appear, counts body bytes as the socket takes them.
  *
  * <p>Runs on the connection's event loop only (delayed work is scheduled on that same loop).
  */
@@ -38,14 +43,30 @@ final class OriginHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   /** Body slice per write, so the byte counters follow a long body as it leaves. */
   private static final int WRITE_SLICE_BYTES = 16 * 1024;
 
-  private final LiveHlsOrigin origin;
+  /**
+   * How often a held request or a growing body looks at the origin again. The origin's clock may
+   * be a {@link ManualClock} that moves without telling anyone, so both are polled; 5 ms is small
+   * beside LL-HLS parts (hundreds of ms) and cheap for the few requests a test holds.
+   */
+  static final long POLL_MILLIS = 5;
 
-  OriginHandler(LiveHlsOrigin origin) {
-    this.origin = origin;
+  /** What an origin answers for a request path and its query parameters. Event loop. */
+  @FunctionalInterface
+  interface Resolver {
+    OriginAnswer resolve(String path, Map<String, List<String>> query);
+  }
+
+  private final OriginTraffic traffic;
+  private final Resolver resolver;
+
+  OriginHandler(OriginTraffic traffic, Resolver resolver) {
+    this.traffic = traffic;
+    this.resolver = resolver;
   }
 
   /** What the handler keeps of a request once the request object is released. */
-  private record Request(HttpMethod method, String path, String range, boolean keepAlive) {}
+  private record Request(HttpMethod method, String path, Map<String, List<String>> query, String range,
+      boolean keepAlive) {}
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
@@ -54,14 +75,15 @@ final class OriginHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       sendStatus(ctx, HttpResponseStatus.BAD_REQUEST, false);
       return;
     }
-    Request req = new Request(msg.method(), new QueryStringDecoder(msg.uri()).rawPath(),
+    QueryStringDecoder uri = new QueryStringDecoder(msg.uri());
+    Request req = new Request(msg.method(), uri.rawPath(), uri.parameters(),
         msg.headers().get(HttpHeaderNames.RANGE), HttpUtil.isKeepAlive(msg));
-    origin.countRequest(req.path());
+    traffic.countRequest(req.path());
     if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
       sendStatus(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, req.keepAlive());
       return;
     }
-    Fault fault = origin.claimFault(req.path());
+    Fault fault = traffic.claimFault(req.path());
     if (fault instanceof Fault.Stall) {
       return;
     }
@@ -74,22 +96,52 @@ final class OriginHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       return;
     }
     // Resolve now: a request answered late still gets what was live when it arrived.
-    LiveHlsOrigin.Resource resource = origin.resolve(req.path());
+    answerWhenReady(ctx, req, resolver.resolve(req.path(), req.query()), fault);
+  }
+
+  /** Answers at once, or polls a held answer until it is ready; then applies a slow first byte. */
+  private void answerWhenReady(ChannelHandlerContext ctx, Request req, OriginAnswer answer, Fault fault) {
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    OriginAnswer ready = answer;
+    if (answer instanceof OriginAnswer.Held held) {
+      ready = held.poll().get();
+      if (ready == null) {
+        ctx.executor().schedule(() -> answerWhenReady(ctx, req, answer, fault), POLL_MILLIS, TimeUnit.MILLISECONDS);
+        return;
+      }
+      if (ready instanceof OriginAnswer.Held) {
+        throw new IllegalStateException("a held answer polled to another held answer for " + req.path());
+      }
+    }
+    OriginAnswer toSend = ready;
     if (fault instanceof Fault.SlowFirstByte slow) {
       ctx.executor().schedule(() -> {
         if (ctx.channel().isActive()) {
-          respond(ctx, req, resource, null);
+          respond(ctx, req, toSend, null);
         }
       }, slow.delay().toNanos(), TimeUnit.NANOSECONDS);
       return;
     }
-    respond(ctx, req, resource, fault);
+    respond(ctx, req, toSend, fault);
   }
 
-  private void respond(ChannelHandlerContext ctx, Request req, LiveHlsOrigin.Resource resource, Fault fault) {
-    if (resource == null) {
-      sendStatus(ctx, HttpResponseStatus.NOT_FOUND, req.keepAlive());
+  private void respond(ChannelHandlerContext ctx, Request req, OriginAnswer answer, Fault fault) {
+    OriginAnswer.Resource resource;
+    LongSupplier available;
+    if (answer instanceof OriginAnswer.Found found) {
+      resource = found.resource();
+      long whole = resource.bytes().length;
+      available = () -> whole;
+    } else if (answer instanceof OriginAnswer.Growing growing) {
+      resource = growing.resource();
+      available = growing.availableBytes();
+    } else if (answer instanceof OriginAnswer.Status status) {
+      sendStatus(ctx, HttpResponseStatus.valueOf(status.statusCode()), req.keepAlive());
       return;
+    } else {
+      throw new IllegalStateException("unexpected answer " + answer + " for " + req.path());
     }
     long total = resource.bytes().length;
     long offset = 0;
@@ -130,7 +182,7 @@ final class OriginHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         .set(HttpHeaderNames.CONTENT_TYPE, resource.contentType())
         .set(HttpHeaderNames.CONTENT_LENGTH, declaredLength)
         .set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES)
-        .set(HttpHeaderNames.CACHE_CONTROL, resource.contentType().equals(LiveHlsOrigin.Resource.PLAYLIST)
+        .set(HttpHeaderNames.CACHE_CONTROL, resource.contentType().equals(OriginAnswer.Resource.PLAYLIST)
             ? "no-cache" : "max-age=3600");
     if (status == HttpResponseStatus.PARTIAL_CONTENT) {
       response.headers().set(HttpHeaderNames.CONTENT_RANGE,
@@ -142,43 +194,58 @@ final class OriginHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       bodyBytesToSend = 0;
     }
     Ending ending = resetAfter ? Ending.RESET : closeAfter ? Ending.CLOSE : Ending.KEEP_ALIVE;
-    Body body = new Body(ctx, req.path(), resource.bytes(), (int) offset, (int) bodyBytesToSend, ending,
+    Body body = new Body(ctx, req.path(), resource.bytes(), available, (int) offset, (int) bodyBytesToSend, ending,
         headersWritten);
     if (fault instanceof Fault.SlowBody slow) {
       body.sendSlowly(slow.chunkBytes(), slow.interval().toNanos());
     } else {
-      body.sendAll();
+      body.sendAvailable();
     }
   }
 
   private enum Ending { KEEP_ALIVE, CLOSE, RESET }
 
-  /** Writes a body slice by slice, counting the bytes the socket takes. Event loop only. */
+  /**
+   * Writes a body slice by slice, counting the bytes the socket takes; of a resource still being
+   * produced, only the bytes produced so far, then the rest as it appears. Event loop only.
+   */
   private final class Body {
     private final ChannelHandlerContext ctx;
     private final String path;
     private final byte[] bytes;
+    private final LongSupplier available;
     private final int end;
     private final Ending ending;
     private int position;
     private ChannelFuture lastWrite;
 
-    Body(ChannelHandlerContext ctx, String path, byte[] bytes, int offset, int length, Ending ending,
-        ChannelFuture headersWritten) {
+    Body(ChannelHandlerContext ctx, String path, byte[] bytes, LongSupplier available, int offset, int length,
+        Ending ending, ChannelFuture headersWritten) {
       this.lastWrite = headersWritten;
       this.ctx = ctx;
       this.path = path;
       this.bytes = bytes;
+      this.available = available;
       this.position = offset;
       this.end = offset + length;
       this.ending = ending;
     }
 
-    void sendAll() {
-      while (position < end) {
-        writeSlice(Math.min(WRITE_SLICE_BYTES, end - position));
+    /** Sends what is produced; comes back every {@link #POLL_MILLIS} for the rest. */
+    void sendAvailable() {
+      if (!ctx.channel().isActive()) {
+        return;
       }
-      finish();
+      int ready = readyEnd();
+      while (position < ready) {
+        writeSlice(Math.min(WRITE_SLICE_BYTES, ready - position));
+      }
+      if (position >= end) {
+        finish();
+        return;
+      }
+      ctx.flush();
+      ctx.executor().schedule(this::sendAvailable, POLL_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     void sendSlowly(int chunkBytes, long intervalNanos) {
@@ -189,9 +256,17 @@ final class OriginHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         finish();
         return;
       }
-      writeSlice(Math.min(chunkBytes, end - position));
-      ctx.flush();
+      int ready = readyEnd();
+      if (position < ready) {
+        writeSlice(Math.min(chunkBytes, ready - position));
+        ctx.flush();
+      }
       ctx.executor().schedule(() -> sendSlowly(chunkBytes, intervalNanos), intervalNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The end of the bytes that may be sent now: produced, and inside this body. */
+    private int readyEnd() {
+      return (int) Math.min(end, Math.max(position, available.getAsLong()));
     }
 
     private void writeSlice(int length) {
@@ -199,7 +274,7 @@ final class OriginHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       lastWrite = ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes, position, sliceLength)));
       lastWrite.addListener(f -> {
             if (f.isSuccess()) {
-              origin.countBytes(path, sliceLength);
+              traffic.countBytes(path, sliceLength);
             }
           });
       position += sliceLength;

@@ -6,6 +6,7 @@ import dev.hlsmesh.agent.IceServer;
 import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
 import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCAnswerOptions;
+import dev.onvoid.webrtc.PortAllocatorConfig;
 import dev.onvoid.webrtc.RTCConfiguration;
 import dev.onvoid.webrtc.RTCDataChannel;
 import dev.onvoid.webrtc.RTCDataChannelBuffer;
@@ -369,6 +370,12 @@ public final class PeerLink {
       servers.add(rtcServer);
     }
     configuration.iceServers = servers;
+    // No ICE-TCP: a data channel between hosts that reach each other over UDP never needs it,
+    // and every link would otherwise listen on a TCP port per interface address. Measured in the
+    // demo with 2 agents (20 links): 203 listening TCP and 101 UDP sockets per address family
+    // with it, none and 20 without (docs/benchmarks.md, "Footprint"). libwebrtc adds its own
+    // shared-socket and IPv6 flags to these: IPv6 cannot be turned off from here.
+    configuration.portAllocatorConfig = new PortAllocatorConfig(0, 0, PortAllocatorConfig.PORTALLOCATOR_DISABLE_TCP);
     return configuration;
   }
 

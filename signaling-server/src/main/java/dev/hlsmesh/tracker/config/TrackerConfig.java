@@ -52,6 +52,8 @@ import java.util.Set;
  * @param joinTokenKeys HS256 keys by key id ({@code kid}) that join tokens may be signed with
  * @param allowedOrigins browser origins ({@code scheme://host[:port]}) allowed to connect; empty =
  *     any; a request without an {@code Origin} header (not a browser) is always allowed
+ * @param cluster cluster mode through Redis, or {@code null} (the default) for one process
+ *     holding its swarms in memory
  */
 public record TrackerConfig(
     String host,
@@ -82,7 +84,8 @@ public record TrackerConfig(
     int maxOffersPerMinutePerIp,
     boolean requireJoinToken,
     List<JoinTokenKey> joinTokenKeys,
-    List<String> allowedOrigins) {
+    List<String> allowedOrigins,
+    ClusterConfig cluster) {
 
   /** Key path prefix of every setting, as in the YAML file. */
   public static final String PREFIX = "tracker.";
@@ -158,6 +161,7 @@ public record TrackerConfig(
     b.requireJoinToken = requireJoinToken;
     b.joinTokenKeys = joinTokenKeys;
     b.allowedOrigins = allowedOrigins;
+    b.cluster = cluster;
     return b;
   }
 
@@ -275,6 +279,7 @@ public record TrackerConfig(
     private boolean requireJoinToken;
     private List<JoinTokenKey> joinTokenKeys = List.of();
     private List<String> allowedOrigins = List.of();
+    private ClusterConfig cluster;
     private int[] values = INT_SETTINGS.stream().mapToInt(IntSetting::defaultValue).toArray();
 
     private Builder() {}
@@ -446,6 +451,12 @@ public record TrackerConfig(
       return this;
     }
 
+    /** Sets {@code tracker.cluster} ({@code null}: off, the default); see {@link ClusterConfig}. */
+    public Builder cluster(ClusterConfig cluster) {
+      this.cluster = cluster;
+      return this;
+    }
+
     boolean requireJoinToken() {
       return requireJoinToken;
     }
@@ -467,7 +478,7 @@ public record TrackerConfig(
       int[] v = values;
       return new TrackerConfig(host, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9],
           v[10], v[11], v[12], v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21],
-          v[22], v[23], v[24], requireJoinToken, joinTokenKeys, allowedOrigins);
+          v[22], v[23], v[24], requireJoinToken, joinTokenKeys, allowedOrigins, cluster);
     }
   }
 }

@@ -139,6 +139,10 @@ public final class TrackerConfigLoader {
         readKeys(value, path, builder, environment, problems);
         continue;
       }
+      if (key.equals("cluster")) {
+        readCluster(value, path, builder, problems);
+        continue;
+      }
       TrackerConfig.IntSetting setting = TrackerConfig.INT_SETTINGS.stream()
           .filter(s -> s.name().equals(key)).findFirst().orElse(null);
       if (setting == null) {
@@ -242,8 +246,94 @@ public final class TrackerConfigLoader {
     builder.joinTokenKeys(keys);
   }
 
+  private static final List<String> CLUSTER_KEYS =
+      List.of("redis", "nodeId", "heartbeatMillis", "keyPrefix", "commandTimeoutMillis");
+
+  private static void readCluster(JsonNode value, String path, TrackerConfig.Builder builder,
+      List<String> problems) {
+    if (value.isNull()) {
+      return;
+    }
+    if (!value.isObject()) {
+      problems.add(path + ": " + describe(value) + " (expected: a mapping with redis and"
+          + " optionally nodeId, heartbeatMillis, keyPrefix, commandTimeoutMillis)");
+      return;
+    }
+    List<String> uris = null;
+    String nodeId = null;
+    int heartbeat = ClusterConfig.DEFAULT_HEARTBEAT_MILLIS;
+    String keyPrefix = ClusterConfig.DEFAULT_KEY_PREFIX;
+    int timeout = ClusterConfig.DEFAULT_COMMAND_TIMEOUT_MILLIS;
+    int before = problems.size();
+    for (Map.Entry<String, JsonNode> e : value.properties()) {
+      String key = e.getKey();
+      JsonNode v = e.getValue();
+      String at = path + "." + key;
+      switch (key) {
+        case "redis" -> {
+          if (v.isTextual()) {
+            uris = List.of(v.textValue());
+          } else if (v.isArray()) {
+            uris = new ArrayList<>();
+            for (JsonNode uri : v) {
+              if (uri.isTextual()) {
+                uris.add(uri.textValue());
+              } else {
+                problems.add(at + ": " + uri + " (expected: a URI string)");
+              }
+            }
+          } else {
+            problems.add(at + ": " + describe(v) + " (expected: a URI or a list of URIs)");
+          }
+        }
+        case "nodeId" -> {
+          if (v.isTextual()) {
+            nodeId = v.textValue();
+          } else {
+            problems.add(at + ": " + v + " (expected: a string)");
+          }
+        }
+        case "keyPrefix" -> {
+          if (v.isTextual()) {
+            keyPrefix = v.textValue();
+          } else {
+            problems.add(at + ": " + v + " (expected: a string)");
+          }
+        }
+        case "heartbeatMillis", "commandTimeoutMillis" -> {
+          if (v.isIntegralNumber() && v.canConvertToInt()) {
+            if (key.equals("heartbeatMillis")) {
+              heartbeat = v.intValue();
+            } else {
+              timeout = v.intValue();
+            }
+          } else {
+            problems.add(at + ": " + v + " (expected: an integer)");
+          }
+        }
+        default -> problems.add(at + ": unknown key (expected one of: "
+            + String.join(", ", CLUSTER_KEYS) + ")");
+      }
+    }
+    if (uris == null && problems.size() == before) {
+      problems.add(path + ".redis: missing (expected: a Redis URI; remove tracker.cluster to run"
+          + " a single tracker)");
+      return;
+    }
+    if (problems.size() > before) {
+      return;
+    }
+    try {
+      builder.cluster(new ClusterConfig(uris,
+          nodeId == null ? ClusterConfig.generatedNodeId() : nodeId, heartbeat, keyPrefix,
+          timeout));
+    } catch (InvalidConfigException e) {
+      problems.addAll(e.problems());
+    }
+  }
+
   private static String knownKeys() {
-    return "host, requireJoinToken, joinTokenKeys, allowedOrigins, " + TrackerConfig.INT_SETTINGS.stream()
+    return "host, requireJoinToken, joinTokenKeys, allowedOrigins, cluster, " + TrackerConfig.INT_SETTINGS.stream()
         .map(TrackerConfig.IntSetting::name).collect(Collectors.joining(", "));
   }
 

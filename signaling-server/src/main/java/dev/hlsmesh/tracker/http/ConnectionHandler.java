@@ -458,11 +458,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
   @Override
   public boolean send(ServerMessage message) {
     Channel ch = channel;
-    if (ch == null || !ch.isActive()) {
-      return false;
-    }
-    if (!ch.isWritable()) {
-      context.stats().rejected(Rejection.SLOW_CONSUMER);
+    if (!canWrite(ch)) {
       return false;
     }
     boolean relay = message instanceof RelayedOffer || message instanceof RelayedAnswer;
@@ -475,6 +471,32 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Pe
       LOG.warn("cannot encode {} for {}", message.getClass().getSimpleName(), remote(), e);
       return false;
     }
+    return write(ch, buf, relay, startNanos);
+  }
+
+  @Override
+  public boolean sendEncoded(byte[] json, boolean relay) {
+    Channel ch = channel;
+    if (!canWrite(ch)) {
+      return false;
+    }
+    long startNanos = relay ? System.nanoTime() : 0;
+    return write(ch, ch.alloc().buffer(json.length).writeBytes(json), relay, startNanos);
+  }
+
+  private boolean canWrite(Channel ch) {
+    if (ch == null || !ch.isActive()) {
+      return false;
+    }
+    if (!ch.isWritable()) {
+      context.stats().rejected(Rejection.SLOW_CONSUMER);
+      return false;
+    }
+    return true;
+  }
+
+  /** Writes one text frame of {@code buf} (which it owns from now on) within the budgets. */
+  private boolean write(Channel ch, ByteBuf buf, boolean relay, long startNanos) {
     int bytes = buf.readableBytes();
     OutboundBudget budget = server.outbound();
     if (!budget.tryReserve(bytes)) {

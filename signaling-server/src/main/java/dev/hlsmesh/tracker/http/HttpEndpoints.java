@@ -3,6 +3,7 @@ package dev.hlsmesh.tracker.http;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.hlsmesh.protocol.tracker.BinaryId;
+import dev.hlsmesh.tracker.cluster.ClusterStatus;
 import dev.hlsmesh.tracker.session.TrackerContext;
 import dev.hlsmesh.tracker.stats.TrackerStats;
 import dev.hlsmesh.tracker.swarm.SwarmRegistry;
@@ -57,7 +58,7 @@ final class HttpEndpoints {
     this.stats = context.stats();
     this.registry = context.registry();
     this.eventLoops = List.copyOf(eventLoops);
-    this.metrics = new TrackerMetrics(stats, registry);
+    this.metrics = new TrackerMetrics(stats, registry, context.cluster());
     this.dashboard = readResource(DASHBOARD_RESOURCE);
   }
 
@@ -144,7 +145,15 @@ final class HttpEndpoints {
   }
 
   private FullHttpResponse readyz(ByteBufAllocator alloc, boolean serving) {
-    String body = serving ? "{\"status\":\"ready\"}" : "{\"status\":\"stopping\"}";
+    String body = serving ? "{\"status\":\"ready\"" : "{\"status\":\"stopping\"";
+    ClusterStatus cluster = context.cluster();
+    if (cluster.enabled()) {
+      // Still ready without Redis: this node serves its own swarms (docs/operations.md).
+      body += ",\"cluster\":{\"node\":\"" + cluster.nodeId() + "\",\"redis\":\""
+          + (cluster.redisUp() ? "up" : "down") + "\",\"nodes\":" + cluster.liveNodes()
+          + ",\"scope\":\"" + (cluster.redisUp() ? "cluster" : "local swarms only") + "\"}";
+    }
+    body += "}";
     return json(alloc, serving ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
         body.getBytes(StandardCharsets.US_ASCII));
   }
@@ -171,8 +180,10 @@ final class HttpEndpoints {
       g.writeStartObject();
       g.writeNumberField("timeMillis", nowMillis);
       g.writeNumberField("bucketSeconds", SwarmSummary.bucketMillis() / 1000);
-      g.writeNumberField("swarmCount", registry.swarmCount());
-      g.writeNumberField("peerCount", registry.peerCount());
+      ClusterStatus cluster = context.cluster();
+      g.writeNumberField("swarmCount", cluster.enabled() ? cluster.clusterSwarms()
+          : registry.swarmCount());
+      g.writeNumberField("peerCount", registry.peerCount() + cluster.remotePeers());
       g.writeNumberField("limit", limit);
       g.writeArrayFieldStart("swarms");
       for (SwarmSummary s : summaries) {
@@ -254,22 +265,55 @@ final class HttpEndpoints {
   }
 
   FullHttpResponse stats(ByteBufAllocator alloc) {
+    ClusterStatus cluster = context.cluster();
+    List<ClusterStatus.NodeFigures> others = cluster.otherNodes();
     ByteBuf buf = alloc.buffer(1024);
     try (JsonGenerator g = JSON.createGenerator((OutputStream) new ByteBufOutputStream(buf))) {
       g.writeStartObject();
-      g.writeNumberField("connections", stats.connections());
-      g.writeNumberField("swarms", registry.swarmCount());
-      g.writeNumberField("peers", registry.peerCount());
+      // In cluster mode the top-level figures are the cluster's; "node" has this node's own.
+      long connections = stats.connections();
+      for (ClusterStatus.NodeFigures f : others) {
+        connections += f.connections();
+      }
+      g.writeNumberField("connections", connections);
+      g.writeNumberField("swarms", cluster.enabled() ? cluster.clusterSwarms()
+          : registry.swarmCount());
+      g.writeNumberField("peers", registry.peerCount() + cluster.remotePeers());
       g.writeObjectFieldStart("messages");
       for (TrackerStats.MessageType type : TrackerStats.MessageType.values()) {
-        g.writeNumberField(type.key(), stats.messages(type));
+        long n = stats.messages(type);
+        for (ClusterStatus.NodeFigures f : others) {
+          n += f.messages().getOrDefault(type.key(), 0L);
+        }
+        g.writeNumberField(type.key(), n);
       }
       g.writeEndObject();
       g.writeObjectFieldStart("rejections");
       for (TrackerStats.Rejection reason : TrackerStats.Rejection.values()) {
-        g.writeNumberField(reason.key(), stats.rejections(reason));
+        long n = stats.rejections(reason);
+        for (ClusterStatus.NodeFigures f : others) {
+          n += f.rejections().getOrDefault(reason.key(), 0L);
+        }
+        g.writeNumberField(reason.key(), n);
       }
       g.writeEndObject();
+      if (cluster.enabled()) {
+        g.writeObjectFieldStart("cluster");
+        g.writeStringField("node", cluster.nodeId());
+        g.writeStringField("redis", cluster.redisUp() ? "up" : "down");
+        g.writeNumberField("nodes", cluster.liveNodes());
+        g.writeEndObject();
+        g.writeObjectFieldStart("node");
+        g.writeNumberField("connections", stats.connections());
+        g.writeNumberField("swarms", registry.swarmCount());
+        g.writeNumberField("peers", registry.peerCount());
+        g.writeObjectFieldStart("messages");
+        for (TrackerStats.MessageType type : TrackerStats.MessageType.values()) {
+          g.writeNumberField(type.key(), stats.messages(type));
+        }
+        g.writeEndObject();
+        g.writeEndObject();
+      }
       g.writeEndObject();
     } catch (IOException e) {
       buf.release();

@@ -1,5 +1,6 @@
 package dev.hlsmesh.tracker.http;
 
+import dev.hlsmesh.tracker.cluster.ClusterStatus;
 import dev.hlsmesh.tracker.stats.TrackerStats;
 import dev.hlsmesh.tracker.stats.TrackerStats.MessageType;
 import dev.hlsmesh.tracker.stats.TrackerStats.Rejection;
@@ -44,7 +45,21 @@ final class TrackerMetrics {
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
   private final Histogram relayLatency;
 
-  TrackerMetrics(TrackerStats stats, SwarmRegistry swarms) {
+  TrackerMetrics(TrackerStats stats, SwarmRegistry swarms, ClusterStatus cluster) {
+    if (cluster.enabled()) {
+      GaugeWithCallback.builder().name("hlsmesh_tracker_cluster_redis_up")
+          .help("1 while this cluster node reaches Redis; 0 while it serves its own swarms only")
+          .callback(cb -> cb.call(cluster.redisUp() ? 1 : 0)).register(registry);
+      GaugeWithCallback.builder().name("hlsmesh_tracker_cluster_nodes")
+          .help("Live cluster nodes at the latest heartbeat, this one included")
+          .callback(cb -> cb.call(cluster.liveNodes())).register(registry);
+      GaugeWithCallback.builder().name("hlsmesh_tracker_cluster_remote_peers")
+          .help("Peers connected to other nodes, as this node's replica knows them")
+          .callback(cb -> cb.call(cluster.remotePeers())).register(registry);
+      CounterWithCallback.builder().name("hlsmesh_tracker_cluster_relay_failures")
+          .help("Offers and answers for other nodes' peers that could not be published")
+          .callback(cb -> cb.call(cluster.relayFailures())).register(registry);
+    }
     GaugeWithCallback.builder().name("hlsmesh_tracker_connections")
         .help("Open WebSocket connections")
         .callback(cb -> cb.call(stats.connections())).register(registry);

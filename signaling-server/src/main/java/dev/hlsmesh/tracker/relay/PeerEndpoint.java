@@ -18,6 +18,19 @@ public interface PeerEndpoint {
    */
   boolean send(ServerMessage message);
 
+  /**
+   * Sends a message already encoded as JSON (UTF-8) without waiting: a cluster node delivers
+   * what another node encoded without decoding and re-encoding it. Only a connection of this
+   * process accepts it.
+   *
+   * @param relay the message is a relayed offer or answer (for the relay latency metric)
+   * @return false if the message was dropped (connection closed or too slow to keep up)
+   * @throws UnsupportedOperationException if this endpoint is not a local connection
+   */
+  default boolean sendEncoded(byte[] json, boolean relay) {
+    throw new UnsupportedOperationException("not a local connection: " + describe());
+  }
+
   /** A short description for logs (e.g. the remote address). */
   String describe();
 }

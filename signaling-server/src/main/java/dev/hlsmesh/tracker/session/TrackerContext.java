@@ -3,6 +3,7 @@ package dev.hlsmesh.tracker.session;
 import static java.util.Objects.requireNonNull;
 
 import dev.hlsmesh.protocol.tracker.TrackerCodec;
+import dev.hlsmesh.tracker.cluster.ClusterStatus;
 import dev.hlsmesh.tracker.config.TrackerConfig;
 import dev.hlsmesh.tracker.stats.RateLimitedLog;
 import dev.hlsmesh.tracker.stats.TrackerStats;
@@ -18,9 +19,17 @@ import java.time.Clock;
  * @param stats counters
  * @param warnings rate-limited WARN log for rejected input
  * @param clock the time source for expiry and rate limits (injected for tests)
+ * @param cluster the cluster this node is part of, or {@link ClusterStatus#NONE}
  */
 public record TrackerContext(TrackerConfig config, SwarmRegistry registry, TrackerCodec codec,
-    TrackerStats stats, RateLimitedLog warnings, Clock clock) {
+    TrackerStats stats, RateLimitedLog warnings, Clock clock, ClusterStatus cluster) {
+
+  /** A context without a cluster. */
+  public TrackerContext(TrackerConfig config, SwarmRegistry registry, TrackerCodec codec,
+      TrackerStats stats, RateLimitedLog warnings, Clock clock) {
+    this(config, registry, codec, stats, warnings, clock, ClusterStatus.NONE);
+  }
+
   public TrackerContext {
     requireNonNull(config, "config");
     requireNonNull(registry, "registry");
@@ -28,5 +37,6 @@ public record TrackerContext(TrackerConfig config, SwarmRegistry registry, Track
     requireNonNull(stats, "stats");
     requireNonNull(warnings, "warnings");
     requireNonNull(clock, "clock");
+    requireNonNull(cluster, "cluster");
   }
 }

@@ -35,6 +35,7 @@ public final class LocalSwarmRegistry implements SwarmRegistry {
   private final long offerTimeoutMillis;
   private final int pendingOffersPerPeer;
   private final SplittableRandom seeds;
+  private volatile MembershipListener listener = MembershipListener.NONE;
 
   /**
    * @param pendingOffersPerPeer how many unanswered offers of one peer are remembered
@@ -48,6 +49,14 @@ public final class LocalSwarmRegistry implements SwarmRegistry {
     this.offerTimeoutMillis = offerTimeoutMillis;
     this.pendingOffersPerPeer = pendingOffersPerPeer;
     this.seeds = requireNonNull(random, "random");
+  }
+
+  /**
+   * Sets who hears membership changes from now on (a cluster node); set it before the tracker
+   * serves, the changes before are not replayed (see {@link #forEachPeer}).
+   */
+  public void setMembershipListener(MembershipListener listener) {
+    this.listener = requireNonNull(listener, "listener");
   }
 
   @Override
@@ -105,10 +114,16 @@ public final class LocalSwarmRegistry implements SwarmRegistry {
       peer = new Peer(peerId, endpoint);
       swarm.add(peer);
       peerCount.increment();
+      listener.peerJoined(swarm.infoHash, peerId, false);
     }
     peer.lastAnnounceMillis = nowMillis;
-    if (completed || seeder) {
+    if ((completed || seeder) && !peer.seeder) {
+      int downloadedBefore = swarm.downloaded();
       swarm.promote(peer, completed);
+      listener.peerJoined(swarm.infoHash, peerId, true);
+      if (swarm.downloaded() != downloadedBefore) {
+        listener.downloaded(swarm.infoHash, swarm.downloaded());
+      }
     }
     PeerEndpoint[] targets = AnnounceResult.noTargets();
     int wanted = Math.min(offers.size(), maxTargets);
@@ -190,6 +205,7 @@ public final class LocalSwarmRegistry implements SwarmRegistry {
   private void removePeer(Swarm swarm, Peer peer) {
     swarm.remove(peer);
     peerCount.decrement();
+    listener.peerLeft(swarm.infoHash, peer.id);
   }
 
   private void removeExpired(Swarm swarm, long nowMillis) {
@@ -340,6 +356,104 @@ public final class LocalSwarmRegistry implements SwarmRegistry {
         size = swarm.size();
       }
       action.accept(size);
+    }
+  }
+
+  /**
+   * Peers of the swarm other than {@code peerId} (zero for an unknown swarm); expired peers not
+   * yet swept are counted.
+   */
+  public int othersCount(BinaryId infoHash, BinaryId peerId) {
+    Swarm swarm = swarms.get(infoHash);
+    if (swarm == null) {
+      return 0;
+    }
+    synchronized (swarm) {
+      return swarm.size() - (swarm.get(peerId) == null ? 0 : 1);
+    }
+  }
+
+  /** Whether the swarm has a peer here. */
+  public boolean contains(BinaryId infoHash) {
+    return swarms.containsKey(infoHash);
+  }
+
+  /** The endpoint of a member, or null if it is not in the swarm. */
+  public PeerEndpoint endpointOf(BinaryId infoHash, BinaryId peerId) {
+    Swarm swarm = swarms.get(infoHash);
+    if (swarm == null) {
+      return null;
+    }
+    synchronized (swarm) {
+      Peer peer = swarm.get(peerId);
+      return peer == null ? null : peer.endpoint;
+    }
+  }
+
+  /**
+   * Records an offer relayed from a peer of another cluster node ({@code offererNode}) to the
+   * member {@code answererId}, answerable until the offer timeout.
+   *
+   * @return the answerer's endpoint to deliver the offer to, or null if it is not here
+   */
+  public PeerEndpoint acceptRemoteOffer(BinaryId infoHash, BinaryId answererId,
+      BinaryId offererId, BinaryId offerId, String offererNode, long nowMillis) {
+    Swarm swarm = swarms.get(infoHash);
+    if (swarm == null) {
+      return null;
+    }
+    synchronized (swarm) {
+      Peer answerer = swarm.get(answererId);
+      if (answerer == null || isExpired(answerer, nowMillis)) {
+        return null;
+      }
+      answerer.addRemoteOffer(new Peer.RemoteOffer(offerId, offererId, offererNode,
+          nowMillis + offerTimeoutMillis), pendingOffersPerPeer);
+      return answerer.endpoint;
+    }
+  }
+
+  /**
+   * Consumes an offer {@link #acceptRemoteOffer accepted} from another node for the member
+   * {@code answererId} on {@code answererEndpoint}.
+   *
+   * @return the node of the offerer to relay the answer to, or null if there is no such
+   *     unexpired offer
+   */
+  public String claimRemoteOffer(BinaryId infoHash, BinaryId offererId, BinaryId offerId,
+      BinaryId answererId, PeerEndpoint answererEndpoint, long nowMillis) {
+    Swarm swarm = swarms.get(infoHash);
+    if (swarm == null) {
+      return null;
+    }
+    synchronized (swarm) {
+      Peer answerer = swarm.get(answererId);
+      if (answerer == null || answerer.endpoint != answererEndpoint) {
+        return null;
+      }
+      String node = answerer.claimRemoteOffer(offerId, offererId, nowMillis);
+      if (node != null) {
+        answerer.lastAnnounceMillis = nowMillis;
+      }
+      return node;
+    }
+  }
+
+  /** Visits every member and every swarm's downloaded count, one swarm's monitor at a time. */
+  public void forEachPeer(MembershipListener visitor) {
+    for (Swarm swarm : swarms.values()) {
+      synchronized (swarm) {
+        if (swarm.removed) {
+          continue;
+        }
+        for (int i = 0; i < swarm.size(); i++) {
+          Peer p = swarm.peerAt(i);
+          visitor.peerJoined(swarm.infoHash, p.id, p.seeder);
+        }
+        if (swarm.downloaded() > 0) {
+          visitor.downloaded(swarm.infoHash, swarm.downloaded());
+        }
+      }
     }
   }
 

@@ -48,6 +48,38 @@ final class Peer {
     return false;
   }
 
+  /** Offers relayed to this peer from peers of other cluster nodes: a ring, allocated lazily. */
+  private RemoteOffer[] remoteOffers;
+  private int remoteNext;
+
+  /** Records an offer from another node; when the ring is full the oldest is forgotten. */
+  void addRemoteOffer(RemoteOffer offer, int capacity) {
+    if (remoteOffers == null) {
+      remoteOffers = new RemoteOffer[capacity];
+    }
+    remoteOffers[remoteNext] = offer;
+    remoteNext = (remoteNext + 1) % remoteOffers.length;
+  }
+
+  /** Removes a matching offer from another node; returns its node if it had not expired. */
+  String claimRemoteOffer(BinaryId offerId, BinaryId offererId, long nowMillis) {
+    if (remoteOffers == null) {
+      return null;
+    }
+    for (int i = 0; i < remoteOffers.length; i++) {
+      RemoteOffer r = remoteOffers[i];
+      if (r != null && r.offerId().equals(offerId) && r.offererId().equals(offererId)) {
+        remoteOffers[i] = null;
+        return nowMillis <= r.expiresAtMillis() ? r.offererNode() : null;
+      }
+    }
+    return null;
+  }
+
+  /** An offer from {@code offererId} on the cluster node {@code offererNode}. */
+  record RemoteOffer(BinaryId offerId, BinaryId offererId, String offererNode,
+      long expiresAtMillis) {}
+
   /** An offer relayed to {@code answererId}, answerable until {@code expiresAtMillis}. */
   record PendingOffer(BinaryId offerId, BinaryId answererId, PeerEndpoint answererEndpoint,
       long expiresAtMillis) {}

@@ -62,7 +62,7 @@ class TrackerConfigLoaderTest {
                 "tracker.maxSwarms: \"lots\" (expected: an integer 1..10000000)",
                 "tracker.maxPeersPerSwarm: 1.5 (expected: an integer 2..1000000)",
                 "tracker.bogus: unknown key (expected one of: host, requireJoinToken,"
-                    + " joinTokenKeys, allowedOrigins, port, ioThreads,"
+                    + " joinTokenKeys, allowedOrigins, cluster, port, ioThreads,"
                     + " announceIntervalSeconds, peerTimeoutSeconds, offerTimeoutSeconds,"
                     + " idleTimeoutSeconds, sweepIntervalSeconds, maxMessageBytes,"
                     + " maxOffersPerAnnounce, maxNumwant, maxSwarms, maxPeersPerSwarm,"
@@ -223,5 +223,72 @@ class TrackerConfigLoaderTest {
         .isInstanceOfSatisfying(InvalidConfigException.class, e ->
             assertThat(e.problems()).containsExactly("tracker.joinTokenKeys: id \"k\" appears"
                 + " twice (expected: unique key ids)"));
+  }
+
+  @Test
+  void clusterModeIsOffByDefaultAndReadFromTheClusterMapping() {
+    assertThat(TrackerConfig.defaults().cluster()).isNull();
+    TrackerConfig config = TrackerConfigLoader.parse(String.join("\n",
+        "tracker:",
+        "  cluster:",
+        "    redis: redis://:secret@10.0.0.5:6380/2",
+        "    nodeId: edge-1",
+        "    heartbeatMillis: 3000",
+        "    keyPrefix: live",
+        ""), "t.yaml", Map.of());
+    ClusterConfig cluster = config.cluster();
+    assertThat(cluster.redisUris()).containsExactly("redis://:secret@10.0.0.5:6380/2");
+    assertThat(cluster.nodeId()).isEqualTo("edge-1");
+    assertThat(cluster.heartbeatMillis()).isEqualTo(3000);
+    assertThat(cluster.keyPrefix()).isEqualTo("live");
+    assertThat(cluster.commandTimeoutMillis()).isEqualTo(1000);
+    assertThat(cluster.isRedisCluster()).isFalse();
+    assertThat(cluster.toString()).doesNotContain("secret");
+
+    ClusterConfig generated = TrackerConfigLoader.parse(
+        "tracker:\n  cluster:\n    redis: [redis://r1:7000, redis://r2:7000]\n", "t.yaml",
+        Map.of()).cluster();
+    assertThat(generated.nodeId()).matches("node-[0-9a-f]{12}");
+    assertThat(generated.isRedisCluster()).isTrue();
+    assertThat(TrackerConfigLoader.parse("tracker:\n  cluster:\n    redis:"
+        + " redis-sentinel://s1:26379,s2:26379/0#mymaster\n", "t.yaml", Map.of()).cluster()
+        .redisUris()).hasSize(1);
+  }
+
+  @Test
+  void everyClusterProblemIsReportedAtOnce() {
+    String yaml = String.join("\n",
+        "tracker:",
+        "  cluster:",
+        "    redis: http://:pw@x:1",
+        "    nodeId: \"bad id\"",
+        "    heartbeatMillis: 50",
+        "    keyPrefix: \"a{b}\"",
+        "    commandTimeoutMillis: 10",
+        "    bogus: 1",
+        "");
+    assertThatThrownBy(() -> TrackerConfigLoader.parse(yaml, "t.yaml", Map.of()))
+        .isInstanceOfSatisfying(InvalidConfigException.class, e ->
+            assertThat(e.problems()).containsExactly(
+                "tracker.cluster.bogus: unknown key (expected one of: redis, nodeId,"
+                    + " heartbeatMillis, keyPrefix, commandTimeoutMillis)"));
+    String values = yaml.replace("    bogus: 1\n", "");
+    assertThatThrownBy(() -> TrackerConfigLoader.parse(values, "t.yaml", Map.of()))
+        .isInstanceOfSatisfying(InvalidConfigException.class, e ->
+            assertThat(e.problems()).containsExactly(
+                "tracker.cluster.redis: \"http://***@x:1\" (expected: redis://host[:port][/db],"
+                    + " rediss://... or redis-sentinel://host[:port][,host2[:port2]]/[db]"
+                    + "#masterName)",
+                "tracker.cluster.nodeId: \"bad id\" (expected: 1 to 64 characters from"
+                    + " A-Z a-z 0-9 . _ -)",
+                "tracker.cluster.heartbeatMillis: 50 (expected: 100..60000)",
+                "tracker.cluster.keyPrefix: \"a{b}\" (expected: 1 to 32 characters from"
+                    + " A-Z a-z 0-9 . _ -)",
+                "tracker.cluster.commandTimeoutMillis: 10 (expected: 50..60000)"));
+    assertThatThrownBy(() -> TrackerConfigLoader.parse("tracker:\n  cluster:\n    nodeId: a\n",
+        "t.yaml", Map.of()))
+        .isInstanceOfSatisfying(InvalidConfigException.class, e ->
+            assertThat(e.problems()).containsExactly("tracker.cluster.redis: missing (expected:"
+                + " a Redis URI; remove tracker.cluster to run a single tracker)"));
   }
 }
