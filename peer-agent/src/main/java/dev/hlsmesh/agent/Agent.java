@@ -124,7 +124,7 @@ public final class Agent implements AutoCloseable {
         return PeerLink.answer(lease, linkSettings, owner, offerSdp, listener);
       }
     };
-    TrackerSettings trackerSettings = new TrackerSettings(config.trackerUrl(), config.connectTimeoutMillis(),
+    TrackerSettings trackerSettings = new TrackerSettings(config.trackerUrls(), config.connectTimeoutMillis(),
         config.maxOffersPerAnnounce(), config.offerTimeoutMillis(), 30_000, 5_000,
         config.belowMinimumAnnounceMillis(), config.trackerReconnectBaseMillis(), config.trackerReconnectMaxMillis(),
         config.reportIntervalMillis());

@@ -40,6 +40,9 @@ import java.util.List;
  * @param reportIntervalMillis time between two viewer reports to the tracker (report-only
  *     announces carrying {@code x_hlsmesh}, docs/protocol.md); every announce carries the report
  *     too; 0 = no reports
+ * @param moreTrackerUrls further trackers used at the same time as {@code trackerUrl}, as
+ *     p2p-media-loader uses its {@code announceTrackers} (e.g. the nodes of a tracker cluster, or
+ *     independent trackers); empty by default
  */
 public record AgentConfig(
     URI trackerUrl,
@@ -60,14 +63,25 @@ public record AgentConfig(
     long highWatermarkBytes,
     long maxUploadBytesPerSecond,
     IntegritySettings integrity,
-    long reportIntervalMillis) {
+    long reportIntervalMillis,
+    List<URI> moreTrackerUrls) {
 
   /** Validates every setting and reports all problems at once. */
   public AgentConfig {
     requireNonNull(trackerUrl, "trackerUrl");
     iceServers = List.copyOf(requireNonNull(iceServers, "iceServers"));
     requireNonNull(integrity, "integrity");
+    moreTrackerUrls = List.copyOf(requireNonNull(moreTrackerUrls, "moreTrackerUrls"));
     List<String> problems = new ArrayList<>();
+    for (URI url : moreTrackerUrls) {
+      String urlScheme = url.getScheme();
+      if (urlScheme == null || !(urlScheme.equalsIgnoreCase("ws") || urlScheme.equalsIgnoreCase("wss"))
+          || url.getHost() == null) {
+        problems.add("agent.moreTrackerUrls: " + url + " (expected: ws://host[:port][/path] or wss://...)");
+      } else if (url.equals(trackerUrl) || moreTrackerUrls.indexOf(url) != moreTrackerUrls.lastIndexOf(url)) {
+        problems.add("agent.moreTrackerUrls: " + url + " appears twice (expected: distinct URLs)");
+      }
+    }
     String scheme = trackerUrl.getScheme();
     if (scheme == null || !(scheme.equalsIgnoreCase("ws") || scheme.equalsIgnoreCase("wss")) || trackerUrl.getHost() == null) {
       problems.add("agent.trackerUrl: " + trackerUrl + " (expected: ws://host[:port][/path] or wss://...)");
@@ -109,6 +123,26 @@ public record AgentConfig(
     return new Builder(trackerUrl);
   }
 
+  /**
+   * A builder with every default set, for these trackers, all used at once (at least one).
+   */
+  public static Builder builder(List<URI> trackerUrls) {
+    if (trackerUrls.isEmpty()) {
+      throw new IllegalArgumentException("trackerUrls: empty (expected: at least one URL)");
+    }
+    Builder b = new Builder(trackerUrls.get(0));
+    b.moreTrackerUrls = List.copyOf(trackerUrls.subList(1, trackerUrls.size()));
+    return b;
+  }
+
+  /** Every tracker the agent announces on: {@code trackerUrl}, then {@code moreTrackerUrls}. */
+  public List<URI> trackerUrls() {
+    List<URI> all = new ArrayList<>(1 + moreTrackerUrls.size());
+    all.add(trackerUrl);
+    all.addAll(moreTrackerUrls);
+    return List.copyOf(all);
+  }
+
   /** A builder starting from this configuration. */
   public Builder toBuilder() {
     Builder b = new Builder(trackerUrl);
@@ -130,6 +164,7 @@ public record AgentConfig(
     b.maxUploadBytesPerSecond = maxUploadBytesPerSecond;
     b.integrity = integrity;
     b.reportIntervalMillis = reportIntervalMillis;
+    b.moreTrackerUrls = moreTrackerUrls;
     return b;
   }
 
@@ -154,6 +189,7 @@ public record AgentConfig(
     private long maxUploadBytesPerSecond = 0;
     private IntegritySettings integrity = IntegritySettings.defaults();
     private long reportIntervalMillis = 5_000;
+    private List<URI> moreTrackerUrls = List.of();
 
     private Builder(URI trackerUrl) {
       this.trackerUrl = requireNonNull(trackerUrl, "trackerUrl");
@@ -258,7 +294,7 @@ public record AgentConfig(
           iceGatheringTimeoutMillis, connectTimeoutMillis, offerTimeoutMillis, belowMinimumAnnounceMillis,
           trackerReconnectBaseMillis, trackerReconnectMaxMillis, noBytesTimeoutMillis, maxConsecutiveTimeouts,
           maxSegmentBytes, lowWatermarkBytes, highWatermarkBytes, maxUploadBytesPerSecond, integrity,
-          reportIntervalMillis);
+          reportIntervalMillis, moreTrackerUrls);
     }
   }
 }

@@ -3,11 +3,13 @@ package dev.hlsmesh.agent.tracker;
 import static java.util.Objects.requireNonNull;
 
 import java.net.URI;
+import java.util.List;
 
 /**
  * How the agent talks to its tracker. Immutable; built from the agent configuration.
  *
- * @param trackerUrl {@code ws://} or {@code wss://} URL of a WebTorrent tracker
+ * @param trackerUrls {@code ws://} or {@code wss://} URLs of WebTorrent trackers, all used at
+ *     once (at least one, no duplicates)
  * @param connectTimeoutMillis TCP connect plus WebSocket handshake limit
  * @param maxOffersPerAnnounce offers per announce (browsers send 5)
  * @param offerTimeoutMillis an unanswered offer is dropped after this long (browsers: 50 s)
@@ -21,7 +23,7 @@ import java.net.URI;
  *     ({@code x_hlsmesh}); 0 = no reports at all, not even on regular announces
  */
 public record TrackerSettings(
-    URI trackerUrl,
+    List<URI> trackerUrls,
     long connectTimeoutMillis,
     int maxOffersPerAnnounce,
     long offerTimeoutMillis,
@@ -34,10 +36,16 @@ public record TrackerSettings(
 
   /** Validates. */
   public TrackerSettings {
-    requireNonNull(trackerUrl, "trackerUrl");
-    String scheme = trackerUrl.getScheme();
-    if (scheme == null || !(scheme.equalsIgnoreCase("ws") || scheme.equalsIgnoreCase("wss")) || trackerUrl.getHost() == null) {
-      throw new IllegalArgumentException("trackerUrl: " + trackerUrl + " (expected: ws://host[:port][/path] or wss://...)");
+    trackerUrls = List.copyOf(requireNonNull(trackerUrls, "trackerUrls"));
+    if (trackerUrls.isEmpty() || trackerUrls.stream().distinct().count() != trackerUrls.size()) {
+      throw new IllegalArgumentException("trackerUrls: " + trackerUrls
+          + " (expected: at least one URL, no duplicates)");
+    }
+    for (URI trackerUrl : trackerUrls) {
+      String scheme = trackerUrl.getScheme();
+      if (scheme == null || !(scheme.equalsIgnoreCase("ws") || scheme.equalsIgnoreCase("wss")) || trackerUrl.getHost() == null) {
+        throw new IllegalArgumentException("trackerUrl: " + trackerUrl + " (expected: ws://host[:port][/path] or wss://...)");
+      }
     }
     if (reportIntervalMillis < 0) {
       throw new IllegalArgumentException("reportIntervalMillis: " + reportIntervalMillis + " (expected: >= 0, 0 = off)");
