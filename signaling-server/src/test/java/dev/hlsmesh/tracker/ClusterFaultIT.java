@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * test cuts). Every process is killed after each test.
  */
 class ClusterFaultIT {
-  private static final Duration BOUND = Duration.ofSeconds(30);
+  private static final Duration BOUND = Duration.ofSeconds(60);
   private static final int HEARTBEAT_MILLIS = 1_000;
   private static final BinaryId SWARM = BinaryId.ofAscii("cluster-fault-swarm1");
 
