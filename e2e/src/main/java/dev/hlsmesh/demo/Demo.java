@@ -3,42 +3,20 @@ package dev.hlsmesh.demo;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hlsmesh.agent.Agent;
 import dev.hlsmesh.agent.AgentConfig;
 import dev.hlsmesh.agent.IntegritySettings;
+import dev.hlsmesh.agent.InvalidConfigException;
 import dev.hlsmesh.agent.ProcessLimits;
-import dev.hlsmesh.agent.SwarmKey;
+import dev.hlsmesh.agent.Viewer;
+import dev.hlsmesh.agent.ViewerConfig;
 import dev.hlsmesh.agent.WebRtcUnavailableException;
-import dev.hlsmesh.agent.delivery.CdnSegmentLoader;
-import dev.hlsmesh.agent.integrity.SegmentVerifier;
-import dev.hlsmesh.agent.scheduler.HybridSegmentLoader;
-import dev.hlsmesh.agent.scheduler.SchedulerSettings;
-import dev.hlsmesh.agent.delivery.HlsStream;
-import dev.hlsmesh.agent.delivery.SegmentLoader;
-import dev.hlsmesh.agent.player.PlayerSettings;
-import dev.hlsmesh.agent.player.PlayerStats;
-import dev.hlsmesh.agent.player.VirtualPlayer;
-import dev.hlsmesh.agent.proxy.HlsProxy;
-import dev.hlsmesh.agent.proxy.ProxySettings;
-import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.agent.stats.AgentStatsSnapshot;
-import dev.hlsmesh.agent.store.InMemorySegmentStore;
-import dev.hlsmesh.agent.store.SegmentStore;
-import dev.hlsmesh.cdn.CdnConfig;
-import dev.hlsmesh.cdn.TaskScheduler;
-import dev.hlsmesh.cdn.fetch.CdnFetcher;
-import dev.hlsmesh.cdn.hls.MasterPlaylist;
 import dev.hlsmesh.cdn.hls.MediaPlaylist;
 import dev.hlsmesh.cdn.hls.PlaylistParseException;
-import dev.hlsmesh.cdn.hls.PlaylistLoader;
 import dev.hlsmesh.cdn.hls.PlaylistParser;
-import dev.hlsmesh.cdn.hls.SwarmStream;
-import dev.hlsmesh.cdn.hls.SwarmStreams;
 import dev.hlsmesh.cdn.integrity.HashWindow;
 import dev.hlsmesh.cdn.integrity.IntegrityKeys;
 import dev.hlsmesh.cdn.integrity.SidecarCodec;
-import dev.hlsmesh.protocol.swarm.StreamProps;
-import dev.hlsmesh.protocol.swarm.SwarmIds;
 import dev.hlsmesh.testsupport.LiveHlsOrigin;
 import dev.hlsmesh.tracker.Tracker;
 import dev.hlsmesh.tracker.config.TrackerConfig;
@@ -46,11 +24,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.security.KeyPair;
-import java.security.SecureRandom;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -65,9 +41,9 @@ import java.util.function.LongFunction;
  * players in one process; every few seconds a table of offload, stalls and peers per agent, and
  * the URL a player can open through agent 1's local proxy. {@code --help} lists the options.
  *
- * <p>Each agent plays through its {@link HybridSegmentLoader}: segments come from peers where
- * the deadline allows, from the CDN otherwise, and one elected agent per neighbourhood fetches
- * each new live segment from the CDN for the others.
+ * <p>Each viewer is a {@link Viewer}, the facade an application embeds, playing with its headless
+ * player: segments come from peers where the deadline allows, from the CDN otherwise, and one
+ * elected viewer per neighbourhood fetches each new live segment from the CDN for the others.
  *
  * <p>Thread: {@link #main} and {@link #run} on the caller's thread; tables print on the demo's
  * timer thread.
@@ -75,19 +51,18 @@ import java.util.function.LongFunction;
 public final class Demo implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One viewer; {@code agent} is null with {@code --no-p2p}. */
-  private record Viewer(int number, Agent agent, AgentStats stats, SegmentLoader loader, VirtualPlayer player) {
+  /** One viewer and its number in the tables (1 first). */
+  private record Numbered(int number, Viewer viewer) {
   }
 
   private final DemoOptions options;
   private final PrintStream out;
   private final List<AutoCloseable> resources = new ArrayList<>();
-  private final List<Viewer> viewers = new ArrayList<>();
+  private final List<Numbered> viewers = new ArrayList<>();
   private final ScheduledThreadPoolExecutor timer;
   private LiveHlsOrigin origin;
   private static final String SIDECAR_KEY_ID = "demo";
   private final KeyPair sidecarKey = IntegrityKeys.generate();
-  private SwarmKey swarm;
   private long startedAtMillis;
   private boolean finished;
   private boolean closed;
@@ -123,6 +98,9 @@ public final class Demo implements AutoCloseable {
     try {
       demo.run();
       status = 0;
+    } catch (InvalidConfigException e) {
+      System.err.println("demo: " + e.getMessage());
+      status = 2; // a bad --config file, as the tracker exits for a bad configuration
     } catch (WebRtcUnavailableException e) {
       System.err.println("demo: " + e.getMessage());
       status = 1;
@@ -160,103 +138,42 @@ public final class Demo implements AutoCloseable {
       }
       return started.masterPlaylistUri();
     });
-    CdnFetcher fetcher = own(CdnFetcher.create(CdnConfig.defaults()));
-    PlaylistLoader playlists = PlaylistLoader.using(fetcher);
-    HlsStream stream = firstStream(playlists, playlist);
-
-    TaskScheduler scheduler = TaskScheduler.of(timer);
-    // Agents below minPeers re-announce every 10 s for more offers, so a small swarm fills to a
-    // full mesh within seconds instead of one tracker interval (30 s) per step.
-    int maxPeers = 10;
-    AgentConfig agentConfig = null;
-    if (options.p2p()) {
+    ViewerConfig config = viewerConfig(trackerUri);
+    if (config.scheduler().p2pEnabled()) {
       // Said before any agent starts, with the numbers: not a failed socket or event loop later.
-      String limits = ProcessLimits.check(options.agents(), maxPeers);
+      String limits = ProcessLimits.check(options.agents(), config.agent().orElseThrow().maxPeers());
       if (!limits.isEmpty()) {
         throw new IllegalStateException(limits);
       }
-      AgentConfig.Builder configBuilder = AgentConfig.builder(trackerUri)
-          .peers(Math.min(maxPeers, options.agents() - 1), maxPeers);
-      if (options.playlist().isEmpty()) { // the demo's own origin: it signs sidecars with this key
-        configBuilder.integrity(IntegritySettings.builder()
-            .publicKeys(Map.of(SIDECAR_KEY_ID, IntegrityKeys.publicKeyBase64(sidecarKey.getPublic())))
-            .build());
-      }
-      agentConfig = configBuilder.build();
     }
-    SchedulerSettings settings = options.p2p() ? SchedulerSettings.defaults()
-        : SchedulerSettings.defaults().withP2pDisabled();
-    // All agents first, then all players: on one machine, an agent starting (WebRTC, tracker
+    // All viewers first, then all players: on one machine, a viewer starting (WebRTC, tracker
     // connection) would otherwise delay the startup of the players started before it, which a
     // viewer with its own machine never sees.
-    List<Agent> agents = new ArrayList<>();
-    List<SegmentStore> stores = new ArrayList<>();
     for (int i = 1; i <= options.agents(); i++) {
-      SegmentStore store = new InMemorySegmentStore(64L << 20, Duration.ofMinutes(1), Clock.systemUTC());
-      stores.add(store);
-      if (options.p2p()) {
-        Agent agent = own(Agent.start(agentConfig, store));
-        agent.join(swarm);
-        agents.add(agent);
+      // Viewer 1's proxy serves a real player (ffplay) too: its port comes from the config (0:
+      // any free port); the others take any free port so that they do not collide with it.
+      ViewerConfig own = i == 1 ? config : config.toBuilder().proxy(config.proxy().withPort(0)).build();
+      Viewer viewer = own(Viewer.start(own, playlist));
+      viewer.connect(); // into the swarm before the players start
+      synchronized (this) {
+        viewers.add(new Numbered(i, viewer));
       }
     }
-    // Players start once the agents are in the swarm (each with a few peers, or after 10 s), as
+    List<Viewer> started = viewers().stream().map(Numbered::viewer).toList();
+    // Players start once the viewers are in the swarm (each with a few peers, or after 10 s), as
     // viewers joining a running swarm would find it; startup then measures the player, not N
     // agents' WebRTC handshakes contending for this machine's cores.
-    long connectMillis = awaitPeers(agents, Math.min(options.agents() - 1, 3), 10_000);
-    for (int i = 1; i <= options.agents(); i++) {
-      Agent agent = options.p2p() ? agents.get(i - 1) : null;
-      // An agent records its uploads and peer count in its own stats.
-      AgentStats stats = agent != null ? agent.stats() : new AgentStats();
-      // With P2P off the scheduler passes every load to the CDN loader: a plain player.
-      CdnSegmentLoader cdn = new CdnSegmentLoader(fetcher, stats, 10_000, 64 << 20);
-      SegmentLoader loader = own(agent == null
-          ? new HybridSegmentLoader(null, swarm, stores.get(i - 1), cdn, stats, settings, Clock.systemUTC(), scheduler,
-              new SecureRandom())
-          : new HybridSegmentLoader(agent, swarm, stores.get(i - 1), cdn, stats, settings, Clock.systemUTC(), scheduler,
-              new SecureRandom(), SegmentVerifier.create(agentConfig.integrity(), fetcher)));
-      VirtualPlayer player = own(VirtualPlayer.follow(stream, loader, playlists, Clock.systemUTC(), scheduler,
-          PlayerSettings.defaults(), stats));
-      synchronized (this) {
-        viewers.add(new Viewer(i, agent, stats, loader, player));
-      }
+    long connectMillis = config.scheduler().p2pEnabled()
+        ? awaitPeers(started, Math.min(options.agents() - 1, 3), 10_000) : 0;
+    for (Viewer viewer : started) {
+      viewer.playHeadless(null);
     }
-    Viewer first;
-    synchronized (this) {
-      first = viewers.get(0);
-    }
-    HlsProxy proxy;
-    if (first.agent() == null) {
-      proxy = own(HlsProxy.start(playlist, fetcher, first.loader(), first.stats(), ProxySettings.defaults()));
-    } else {
-      // A player through the proxy may play any variant (ffplay reads them all): each variant's
-      // segments go through a scheduler of that variant's swarm, never through another's (the
-      // same segment id means other bytes in each swarm). Agent 1's own swarm keeps its scheduler.
-      Agent agent = first.agent();
-      SegmentLoader played = first.loader();
-      AgentConfig config = agentConfig;
-      proxy = own(HlsProxy.start(playlist, fetcher, agent, joined -> joined.equals(swarm)
-          ? new SegmentLoader() { // shared with agent 1's player: the proxy must not close it
-            @Override
-            public java.util.concurrent.CompletableFuture<byte[]> load(dev.hlsmesh.agent.delivery.SegmentRequest request) {
-              return played.load(request);
-            }
-
-            @Override
-            public void playlistLoaded(HlsStream stream, MediaPlaylist loaded) {
-              played.playlistLoaded(stream, loaded);
-            }
-          }
-          : new HybridSegmentLoader(agent, joined, stores.get(0), new CdnSegmentLoader(fetcher, first.stats(), 10_000,
-              64 << 20), first.stats(), settings, Clock.systemUTC(), scheduler, new SecureRandom(),
-              SegmentVerifier.create(config.integrity(), fetcher)),
-          first.stats(), ProxySettings.defaults()));
-    }
-
+    Viewer first = started.get(0);
     out.printf(Locale.ROOT, "hlsmesh demo: %d agents, stream %s, %s%n", options.agents(), playlist,
-        options.p2p() ? "tracker " + trackerUri : "P2P off (CDN-only players)");
-    out.printf(Locale.ROOT, "Play through agent 1: ffplay %s   (stats: %s)%n", proxy.playlistUri(), proxy.statsUri());
-    if (options.p2p()) {
+        config.scheduler().p2pEnabled() ? "tracker " + config.agent().orElseThrow().trackerUrl()
+            : "P2P off (CDN-only players)");
+    out.printf(Locale.ROOT, "Play through agent 1: ffplay %s   (stats: %s)%n", first.playlistUri(), first.statsUri());
+    if (config.scheduler().p2pEnabled()) {
       out.printf(Locale.ROOT, "The players started once the agents had connected to peers (%.1f s).%n",
           connectMillis / 1000.0);
     }
@@ -273,31 +190,61 @@ public final class Demo implements AutoCloseable {
   }
 
   /**
-   * Waits until every agent has at least {@code peers} connected peers in the demo's swarm, or
-   * {@code timeoutMillis}; returns how long it waited.
+   * The viewers' configuration: {@code --config FILE} as it is (the demo's tracker when the file
+   * names none), or the demo's defaults; with the built-in origin, its sidecar key trusted too.
    */
-  private long awaitPeers(List<Agent> agents, int peers, long timeoutMillis) throws InterruptedException {
-    long started = System.nanoTime();
-    if (agents.isEmpty() || peers <= 0) {
-      return 0;
-    }
-    CountDownLatch ready = new CountDownLatch(agents.size());
-    List<Runnable> removals = new ArrayList<>();
-    for (Agent agent : agents) {
-      java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean();
-      java.util.function.Consumer<SwarmKey> check = changed -> {
-        if (agent.connectedPeers(swarm).size() >= peers && counted.compareAndSet(false, true)) {
-          ready.countDown();
+  private ViewerConfig viewerConfig(URI trackerUri) {
+    ViewerConfig config;
+    if (options.config().isPresent()) {
+      Map<String, String> environment = new HashMap<>(System.getenv());
+      if (options.tracker().isPresent()) {
+        environment.put(ViewerConfig.ENV_TRACKER_URL, options.tracker().get().toString());
+      }
+      try {
+        config = ViewerConfig.load(options.config().get(), environment);
+      } catch (InvalidConfigException e) {
+        if (trackerUri == null || e.problems().stream().noneMatch(p -> p.startsWith("agent.trackerUrl: missing"))) {
+          throw e;
         }
-      };
-      agent.addNeighbourListener(check);
-      removals.add(() -> agent.removeNeighbourListener(check));
-      check.accept(swarm);
+        // The file names no tracker: the demo's own (and the file's other problems, if any).
+        environment.put(ViewerConfig.ENV_TRACKER_URL, trackerUri.toString());
+        config = ViewerConfig.load(options.config().get(), environment);
+      }
+      if (!options.p2p()) {
+        config = config.toBuilder().scheduler(config.scheduler().withP2pDisabled()).build();
+      }
+    } else if (!options.p2p()) {
+      config = ViewerConfig.cdnOnly().build();
+    } else {
+      // Agents below minPeers re-announce every 10 s for more offers, so a small swarm fills to
+      // a full mesh within seconds instead of one tracker interval (30 s) per step.
+      int maxPeers = 10;
+      config = ViewerConfig.builder(AgentConfig.builder(trackerUri)
+          .peers(Math.min(maxPeers, options.agents() - 1), maxPeers).build()).build();
     }
-    try {
-      ready.await(timeoutMillis, TimeUnit.MILLISECONDS);
-    } finally {
-      removals.forEach(Runnable::run);
+    if (options.playlist().isEmpty() && config.agent().isPresent()) {
+      // The demo's own origin signs sidecars with this key.
+      AgentConfig agent = config.agent().get();
+      IntegritySettings integrity = agent.integrity();
+      Map<String, String> keys = new LinkedHashMap<>(integrity.publicKeys());
+      keys.put(SIDECAR_KEY_ID, IntegrityKeys.publicKeyBase64(sidecarKey.getPublic()));
+      config = config.toBuilder().agent(agent.toBuilder().integrity(new IntegritySettings(keys,
+          integrity.sidecarRequired(), integrity.sidecarSuffix(), integrity.sidecarRefreshMillis(),
+          integrity.sizeCheckByHead(), integrity.peerBanMillis(), integrity.validator())).build()).build();
+    }
+    return config;
+  }
+
+  /**
+   * Waits until every viewer has at least {@code peers} connected peers, or {@code timeoutMillis};
+   * returns how long it waited. Looks every 100 ms (the figures change with each peer connected).
+   */
+  private static long awaitPeers(List<Viewer> viewers, int peers, long timeoutMillis) throws InterruptedException {
+    long started = System.nanoTime();
+    long deadline = started + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    while (peers > 0 && System.nanoTime() < deadline
+        && !viewers.stream().allMatch(viewer -> viewer.stats().connectedPeers() >= peers)) {
+      TimeUnit.MILLISECONDS.sleep(100);
     }
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
   }
@@ -317,26 +264,13 @@ public final class Demo implements AutoCloseable {
     close();
   }
 
-  /** What each agent's player experienced so far, agent 1 first. */
-  synchronized List<PlayerStats> playerStats() {
-    return viewers.stream().map(v -> v.player().stats()).toList();
+  /** Each viewer's figures now, viewer 1 first. */
+  synchronized List<AgentStatsSnapshot> viewerStats() {
+    return viewers.stream().map(v -> v.viewer().stats()).toList();
   }
 
-  private HlsStream firstStream(PlaylistLoader playlists, URI playlist) throws Exception {
-    PlaylistLoader.Loaded loaded = playlists.load(playlist).get(30, TimeUnit.SECONDS);
-    if (loaded.text().contains("#EXT-X-STREAM-INF")) {
-      MasterPlaylist master = PlaylistParser.parseMaster(loaded.uri(), loaded.text());
-      if (master.variants().isEmpty()) {
-        throw new IllegalArgumentException(playlist + " lists no variant");
-      }
-      SwarmStream first = SwarmStreams.of(master).get(0);
-      swarm = SwarmKey.ofStreamSwarmId(first.streamSwarmId());
-      return HlsStream.ofVariant(master.uri(), master.variants().get(0));
-    }
-    // A lone media playlist: its URL is the swarm id; no variant metadata (PROTOCOL.md B.2.1).
-    swarm = SwarmKey.ofStreamSwarmId(SwarmIds.streamSwarmId(
-        SwarmIds.swarmIdFromManifestUrl(loaded.uri().toString()), StreamProps.mainWithBitrateOnly(0)));
-    return HlsStream.ofMediaPlaylist(loaded.uri());
+  private synchronized List<Numbered> viewers() {
+    return List.copyOf(viewers);
   }
 
   private synchronized void printTable() {
@@ -350,16 +284,15 @@ public final class Demo implements AutoCloseable {
     long cdn = 0;
     long peer = 0;
     long uploaded = 0;
-    for (Viewer v : viewers) {
-      AgentStatsSnapshot s = v.stats().snapshot();
-      PlayerStats p = v.player().stats();
+    for (Numbered v : viewers) {
+      AgentStatsSnapshot s = v.viewer().stats();
       cdn += s.cdnBytes();
       peer += s.peerBytes();
       uploaded += s.uploadedBytes();
       table.append(String.format(Locale.ROOT, "         %-6d %5d %10.2f %10.2f %10.2f %7.1f%% %7d %8.1f %9s %9s%n",
           v.number(), s.connectedPeers(), mib(s.cdnBytes()), mib(s.peerBytes()), mib(s.uploadedBytes()),
-          s.offloadRatio() * 100, p.stalls(),
-          p.stallMillis() / 1000.0, seconds(p.startupMillis()), seconds(p.liveLatencyMillis())));
+          s.offloadRatio() * 100, s.stalls(),
+          s.stallMillis() / 1000.0, seconds(s.startupMillis()), seconds(s.liveLatencyMillis())));
     }
     table.append(String.format(Locale.ROOT, "         %-6s %5s %10.2f %10.2f %10.2f %7.1f%%", "total", "", mib(cdn),
         mib(peer), mib(uploaded), offload(cdn, peer) * 100));
@@ -381,19 +314,18 @@ public final class Demo implements AutoCloseable {
     long verified = 0;
     long unverified = 0;
     long failures = 0;
-    for (Viewer v : viewers) {
-      AgentStatsSnapshot s = v.stats().snapshot();
-      PlayerStats p = v.player().stats();
+    for (Numbered v : viewers) {
+      AgentStatsSnapshot s = v.viewer().stats();
       Map<String, Object> agent = new LinkedHashMap<>();
       agent.put("agent", v.number());
       agent.put("cdnBytes", s.cdnBytes());
       agent.put("peerBytes", s.peerBytes());
       agent.put("uploadedBytes", s.uploadedBytes());
       agent.put("offloadRatio", s.offloadRatio());
-      agent.put("stalls", p.stalls());
-      agent.put("stallMillis", p.stallMillis());
-      agent.put("startupMillis", p.startupMillis());
-      agent.put("liveLatencyMillis", p.liveLatencyMillis());
+      agent.put("stalls", s.stalls());
+      agent.put("stallMillis", s.stallMillis());
+      agent.put("startupMillis", s.startupMillis());
+      agent.put("liveLatencyMillis", s.liveLatencyMillis());
       agent.put("connectedPeers", s.connectedPeers());
       agent.put("verifiedPeerSegments", s.verifiedPeerSegments());
       agent.put("unverifiedPeerSegments", s.unverifiedPeerSegments());
@@ -405,8 +337,8 @@ public final class Demo implements AutoCloseable {
       cdn += s.cdnBytes();
       peer += s.peerBytes();
       uploaded += s.uploadedBytes();
-      stalls += p.stalls();
-      stallMillis += p.stallMillis();
+      stalls += s.stalls();
+      stallMillis += s.stallMillis();
     }
     Map<String, Object> total = new LinkedHashMap<>();
     total.put("cdnBytes", cdn);
@@ -460,7 +392,7 @@ public final class Demo implements AutoCloseable {
     }
   }
 
-  /** Closes players, agents, proxy, origin and tracker, newest first. Idempotent. */
+  /** Closes the viewers, the origin and the tracker, newest first. Idempotent. */
   @Override
   public synchronized void close() {
     closed = true;
@@ -473,7 +405,6 @@ public final class Demo implements AutoCloseable {
       }
     }
     resources.clear();
-    // Last: schedulers still open while their agents close (neighbour changes) schedule on it.
     timer.shutdownNow();
   }
 
@@ -481,7 +412,6 @@ public final class Demo implements AutoCloseable {
     return new Demo(requireNonNull(options, "options"), requireNonNull(out, "out"));
   }
 
-  /** {@code peer / (cdn + peer)}, as the stats snapshot computes it. */
   /** The sidecar bin/publisher would write for the playlist the demo's origin serves now. */
   private byte[] signedSidecar(String playlistPath, String playlistText, LongFunction<byte[]> segmentBytes) {
     try {
@@ -494,6 +424,7 @@ public final class Demo implements AutoCloseable {
     }
   }
 
+  /** {@code peer / (cdn + peer)}, as the stats snapshot computes it. */
   private static double offload(long cdn, long peer) {
     return cdn + peer == 0 ? 0 : (double) peer / (cdn + peer);
   }

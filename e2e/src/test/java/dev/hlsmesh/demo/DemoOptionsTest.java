@@ -41,6 +41,15 @@ class DemoOptionsTest {
   }
 
   @Test
+  void configIsAReadableYamlFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path temp) throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.writeString(temp.resolve("viewer.yaml"), "proxy:\n  port: 0\n");
+    assertThat(DemoOptions.parse("--config", file.toString()).config()).hasValue(file);
+    assertThatThrownBy(() -> DemoOptions.parse("--config", temp.resolve("missing.yaml").toString()))
+        .isInstanceOf(DemoOptions.UsageException.class)
+        .hasMessageContaining("missing.yaml (expected: a readable file)");
+  }
+
+  @Test
   void reportsEveryBadOptionAtOnce() {
     assertThatThrownBy(() -> DemoOptions.parse("--agents", "0", "--tracker", "http://x/", "--bogus", "--duration"))
         .isInstanceOf(DemoOptions.UsageException.class)

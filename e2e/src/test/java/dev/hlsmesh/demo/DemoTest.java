@@ -32,8 +32,8 @@ class DemoTest {
           throw new CompletionException(e);
         }
       });
-      await().atMost(Duration.ofSeconds(120)).until(() -> running.isDone() || (demo.playerStats().size() == 2
-          && demo.playerStats().stream().allMatch(p -> p.segmentsLoaded() >= 2)));
+      await().atMost(Duration.ofSeconds(120)).until(() -> running.isDone() || (demo.viewerStats().size() == 2
+          && demo.viewerStats().stream().allMatch(s -> s.cdnSegments() + s.peerSegments() >= 2)));
       demo.finish();
       running.get(60, TimeUnit.SECONDS);
     }

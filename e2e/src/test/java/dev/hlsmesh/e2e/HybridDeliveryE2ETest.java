@@ -38,7 +38,7 @@ class HybridDeliveryE2ETest {
 
   private void awaitFullMesh(List<Viewer> viewers) {
     await().atMost(MESH_BOUND).until(() -> viewers.stream()
-        .allMatch(v -> v.agent.connectedPeers(swarm.swarm()).size() == viewers.size() - 1));
+        .allMatch(v -> v.connectedPeers() == viewers.size() - 1));
   }
 
   private static void awaitSegments(List<Viewer> viewers, long segments) {
@@ -51,7 +51,7 @@ class HybridDeliveryE2ETest {
         swarm.offload() * 100, swarm.originSegmentBytes(), swarm.deliveredBytes()));
     for (Viewer v : swarm.viewers()) {
       line.append(String.format("; cdn %d B peer %d B stalls %d", v.statsSnapshot().cdnBytes(),
-          v.statsSnapshot().peerBytes(), v.playerStats().stalls()));
+          v.statsSnapshot().peerBytes(), v.statsSnapshot().stalls()));
     }
     System.out.println(line); // surefire keeps it in target/surefire-reports/*-output.txt
   }
@@ -70,8 +70,8 @@ class HybridDeliveryE2ETest {
 
     assertThat(swarm.mismatches()).isEmpty();
     for (Viewer v : viewers) {
-      assertThat(v.playerStats().stalls()).as("stalls").isZero();
-      assertThat(v.playerStats().startupMillis()).isNotNegative();
+      assertThat(v.statsSnapshot().stalls()).as("stalls").isZero();
+      assertThat(v.statsSnapshot().startupMillis()).isNotNegative();
     }
     assertThat(swarm.offload()).as("offload counted at the origin").isGreaterThanOrEqualTo(0.60);
   }
@@ -96,12 +96,12 @@ class HybridDeliveryE2ETest {
     long fromPeers = 0;
     long uploaded = 0;
     for (Viewer v : viewers) {
-      assertThat(v.playerStats().stalls()).as("stalls").isZero();
+      assertThat(v.statsSnapshot().stalls()).as("stalls").isZero();
       // The bucket holds at most a tenth of a second (>= 1 KiB) beyond the rate.
-      assertThat((double) v.agent.uploadedBytes()).as("bytes uploaded under the cap")
+      assertThat((double) v.statsSnapshot().uploadedBytes()).as("bytes uploaded under the cap")
           .isLessThanOrEqualTo(capBytesPerSecond * elapsedSeconds + 1_400);
       fromPeers += v.statsSnapshot().peerBytes();
-      uploaded += v.agent.uploadedBytes();
+      uploaded += v.statsSnapshot().uploadedBytes();
     }
     assertThat(fromPeers).as("bytes received from peers, at most what the peers uploaded").isLessThanOrEqualTo(uploaded);
     assertThat(swarm.originSegmentBytes()).as("the CDN carried the rest")
@@ -120,11 +120,11 @@ class HybridDeliveryE2ETest {
 
     assertThat(swarm.mismatches()).isEmpty();
     for (Viewer v : List.of(alone, plain)) {
-      assertThat(v.playerStats().stalls()).as("stalls").isZero();
+      assertThat(v.statsSnapshot().stalls()).as("stalls").isZero();
       assertThat(v.statsSnapshot().peerBytes()).as("bytes from peers").isZero();
       assertThat(v.statsSnapshot().cdnBytes()).as("bytes from the CDN").isGreaterThanOrEqualTo(v.deliveredBytes.get());
     }
-    assertThat(plain.agent.connectedPeers(swarm.swarm())).as("P2P off: no swarm joined").isEmpty();
+    assertThat(plain.connectedPeers()).as("P2P off: no swarm joined").isZero();
     assertThat(swarm.originSegmentBytes()).isGreaterThanOrEqualTo(swarm.deliveredBytes());
   }
 
@@ -148,7 +148,7 @@ class HybridDeliveryE2ETest {
 
     assertThat(swarm.mismatches()).isEmpty();
     for (Viewer v : swarm.viewers()) {
-      assertThat(v.playerStats().stalls()).as("stalls").isZero();
+      assertThat(v.statsSnapshot().stalls()).as("stalls").isZero();
     }
     // Its first segment is needed at once (start-up) and so comes from the CDN; the segments
     // behind the live edge come from the peers that already hold them, and it takes its share of

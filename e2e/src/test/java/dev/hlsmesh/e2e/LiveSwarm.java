@@ -1,25 +1,13 @@
 package dev.hlsmesh.e2e;
 
-import dev.hlsmesh.agent.Agent;
 import dev.hlsmesh.agent.AgentConfig;
 import dev.hlsmesh.agent.SwarmKey;
-import dev.hlsmesh.agent.delivery.CdnSegmentLoader;
-import dev.hlsmesh.agent.delivery.HlsStream;
-import dev.hlsmesh.agent.delivery.SegmentLoader;
-import dev.hlsmesh.agent.delivery.SegmentRequest;
-import dev.hlsmesh.agent.player.PlayerSettings;
-import dev.hlsmesh.agent.player.PlayerStats;
-import dev.hlsmesh.agent.player.VirtualPlayer;
-import dev.hlsmesh.agent.scheduler.HybridSegmentLoader;
+import dev.hlsmesh.agent.ViewerConfig;
 import dev.hlsmesh.agent.scheduler.SchedulerSettings;
-import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.agent.stats.AgentStatsSnapshot;
-import dev.hlsmesh.agent.store.InMemorySegmentStore;
 import dev.hlsmesh.cdn.CdnConfig;
-import dev.hlsmesh.cdn.TaskScheduler;
 import dev.hlsmesh.cdn.fetch.CdnFetcher;
 import dev.hlsmesh.cdn.hls.MasterPlaylist;
-import dev.hlsmesh.cdn.hls.MediaPlaylist;
 import dev.hlsmesh.cdn.hls.PlaylistLoader;
 import dev.hlsmesh.cdn.hls.PlaylistParser;
 import dev.hlsmesh.cdn.hls.SwarmStreams;
@@ -32,23 +20,18 @@ import dev.hlsmesh.testsupport.LiveHlsOrigin;
 import dev.hlsmesh.testsupport.WebSocketTestClient;
 import dev.hlsmesh.tracker.Tracker;
 import dev.hlsmesh.tracker.config.TrackerConfig;
-import java.time.Clock;
-import java.time.Duration;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A whole live deployment in one process, for the end-to-end tests and the offload benchmark: a
  * tracker on port 0, a {@link LiveHlsOrigin} on real time (optionally with a mirror origin as a
- * second CDN), and agents, each with its own CDN fetcher, {@link HybridSegmentLoader} and
- * {@link VirtualPlayer} on the first variant. Every segment a player receives is compared with
+ * second CDN), and viewers ({@link dev.hlsmesh.agent.Viewer}, the facade an application embeds),
+ * each playing the first variant with its headless player. Every segment a player receives is compared with
  * the origin's bytes.
  *
  * <p>Thread-safe for what the tests call.
@@ -61,76 +44,47 @@ final class LiveSwarm implements AutoCloseable {
   private final LiveHlsOrigin origin;
   private final LiveHlsOrigin mirror;
   private final CdnConfig cdnConfig;
-  private final ScheduledThreadPoolExecutor timer;
-  private final TaskScheduler timers;
-  private final HlsStream stream;
   private final SwarmKey swarm;
   private final BinaryId infoHash;
   private final List<Viewer> viewers = new CopyOnWriteArrayList<>();
   private final List<String> mismatches = new CopyOnWriteArrayList<>();
 
-  /** One agent with its player and its own CDN client (as every real viewer has). */
+  /**
+   * One viewer (the embedding facade, with its own CDN client, store and agent, as every real
+   * viewer has) and what its headless player received.
+   */
   final class Viewer implements AutoCloseable {
-    final Agent agent;
-    final AgentStats stats;
-    final HybridSegmentLoader scheduler;
-    final CdnFetcher fetcher;
+    final dev.hlsmesh.agent.Viewer viewer;
     final AtomicLong deliveredBytes = new AtomicLong();
     final AtomicLong deliveredSegments = new AtomicLong();
-    VirtualPlayer player;
 
-    Viewer(Agent agent, AgentStats stats, HybridSegmentLoader scheduler, CdnFetcher fetcher) {
-      this.agent = agent;
-      this.stats = stats;
-      this.scheduler = scheduler;
-      this.fetcher = fetcher;
+    Viewer(dev.hlsmesh.agent.Viewer viewer) {
+      this.viewer = viewer;
     }
 
-    /** Starts the player (it follows the live playlist from now). */
+    /** Starts the player (it follows the live playlist from now); every segment is checked. */
     void play() {
-      SegmentLoader checking = new SegmentLoader() {
-        @Override
-        public CompletableFuture<byte[]> load(SegmentRequest request) {
-          long msn = request.segment().mediaSequenceNumber();
-          return scheduler.load(request).whenComplete((bytes, error) -> {
-            if (bytes != null) {
-              deliveredBytes.addAndGet(bytes.length);
-              deliveredSegments.incrementAndGet();
-              if (!Arrays.equals(bytes, origin.segmentBytes(VARIANT, msn))) {
-                mismatches.add("segment " + msn + " (" + bytes.length + " bytes) differs from the origin's");
-              }
-            }
-          });
+      viewer.playHeadless((msn, bytes) -> {
+        deliveredBytes.addAndGet(bytes.remaining());
+        deliveredSegments.incrementAndGet();
+        if (!ByteBuffer.wrap(origin.segmentBytes(VARIANT, msn)).equals(bytes)) {
+          mismatches.add("segment " + msn + " (" + bytes.remaining() + " bytes) differs from the origin's");
         }
-
-        @Override
-        public void playlistLoaded(HlsStream played, MediaPlaylist playlist) {
-          scheduler.playlistLoaded(played, playlist);
-        }
-      };
-      player = VirtualPlayer.follow(stream, checking, PlaylistLoader.using(fetcher), Clock.systemUTC(), timers,
-          PlayerSettings.defaults(), stats);
-    }
-
-    PlayerStats playerStats() {
-      return player.stats();
+      });
     }
 
     AgentStatsSnapshot statsSnapshot() {
-      return stats.snapshot();
+      return viewer.stats();
+    }
+
+    /** Peers connected now (one swarm: the first variant's). */
+    int connectedPeers() {
+      return viewer.stats().connectedPeers();
     }
 
     @Override
     public void close() {
-      try {
-        if (player != null) {
-          player.close();
-        }
-        scheduler.close();
-        agent.close();
-      } finally {
-        fetcher.close();
-      }
+      viewer.close();
     }
   }
 
@@ -141,19 +95,11 @@ final class LiveSwarm implements AutoCloseable {
     this.mirror = mirror;
     this.cdnConfig = mirror == null ? CdnConfig.defaults()
         : CdnConfig.builder().cdnBaseUrls(List.of(origin.baseUri(), mirror.baseUri())).build();
-    this.timer = new ScheduledThreadPoolExecutor(2, runnable -> {
-      Thread thread = new Thread(runnable, "e2e-timers");
-      thread.setDaemon(true);
-      return thread;
-    });
-    timer.setRemoveOnCancelPolicy(true);
-    this.timers = TaskScheduler.of(timer);
     PlaylistLoader.Loaded loaded;
     try (CdnFetcher fetcher = CdnFetcher.create(cdnConfig)) {
       loaded = PlaylistLoader.using(fetcher).load(origin.masterPlaylistUri()).get(30, TimeUnit.SECONDS);
     }
     MasterPlaylist master = PlaylistParser.parseMaster(loaded.uri(), loaded.text());
-    this.stream = HlsStream.ofVariant(master.uri(), master.variants().get(0));
     this.swarm = SwarmKey.ofStreamSwarmId(SwarmStreams.of(master).get(0).streamSwarmId());
     this.infoHash = BinaryId.ofAscii(SwarmStreams.of(master).get(0).infoHash());
   }
@@ -235,25 +181,21 @@ final class LiveSwarm implements AutoCloseable {
   }
 
   /**
-   * Starts an agent that joins the swarm (its player not started yet).
+   * Starts a viewer of the stream (its player not started yet): with P2P on, it joins the first
+   * variant's swarm at once, so that the mesh forms before the player starts.
    *
    * @param minPeers below this the agent re-announces every second (a full mesh comes fast)
+   * @param tuning the agent settings, or null for {@link #agentConfig(int) the tests' own}
    */
   Viewer addViewer(int number, int minPeers, AgentConfig.Builder tuning, SchedulerSettings settings) {
-    AgentConfig config = tuning == null ? agentConfig(minPeers).build() : tuning.build();
-    InMemorySegmentStore store = new InMemorySegmentStore(64L << 20, Duration.ofMinutes(1), Clock.systemUTC());
-    Agent agent = Agent.start(config, store);
-    if (settings.p2pEnabled()) {
-      agent.join(swarm);
-    }
-    AgentStats stats = new AgentStats();
-    stats.connectedPeers(() -> agent.connectedPeers(swarm).size());
-    CdnFetcher fetcher = CdnFetcher.create(cdnConfig);
-    CdnSegmentLoader cdn = new CdnSegmentLoader(fetcher, stats, 10_000, 16 << 20);
-    HybridSegmentLoader scheduler = new HybridSegmentLoader(agent, swarm, store, cdn, stats, settings,
-        Clock.systemUTC(), timers, new Random(number));
-    Viewer viewer = new Viewer(agent, stats, scheduler, fetcher);
+    AgentConfig agent = tuning == null ? agentConfig(minPeers).build() : tuning.build();
+    ViewerConfig config = (settings.p2pEnabled() ? ViewerConfig.builder(agent) : ViewerConfig.cdnOnly())
+        .cdn(cdnConfig).scheduler(settings).build();
+    Viewer viewer = new Viewer(dev.hlsmesh.agent.Viewer.start(config, origin.masterPlaylistUri()));
     viewers.add(viewer);
+    if (settings.p2pEnabled()) {
+      viewer.viewer.connect();
+    }
     return viewer;
   }
 
@@ -306,7 +248,7 @@ final class LiveSwarm implements AutoCloseable {
    * counters may lag a moment behind the sockets).
    */
   double offload() {
-    long cdnBytes = Math.max(originSegmentBytes(), viewers.stream().mapToLong(v -> v.stats.snapshot().cdnBytes()).sum());
+    long cdnBytes = Math.max(originSegmentBytes(), viewers.stream().mapToLong(v -> v.statsSnapshot().cdnBytes()).sum());
     long delivered = deliveredBytes();
     return delivered == 0 ? 0 : 1.0 - (double) cdnBytes / delivered;
   }
@@ -321,7 +263,6 @@ final class LiveSwarm implements AutoCloseable {
         problems.add(e);
       }
     }
-    timer.shutdownNow();
     if (mirror != null) {
       mirror.close();
     }

@@ -4,19 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.hlsmesh.agent.Agent;
 import dev.hlsmesh.agent.AgentConfig;
 import dev.hlsmesh.agent.SwarmKey;
-import dev.hlsmesh.agent.delivery.CdnSegmentLoader;
-import dev.hlsmesh.agent.proxy.HlsProxy;
+import dev.hlsmesh.agent.Viewer;
+import dev.hlsmesh.agent.ViewerConfig;
 import dev.hlsmesh.agent.proxy.ProxySettings;
-import dev.hlsmesh.agent.scheduler.HybridSegmentLoader;
-import dev.hlsmesh.agent.scheduler.SchedulerSettings;
-import dev.hlsmesh.agent.stats.AgentStats;
-import dev.hlsmesh.agent.store.InMemorySegmentStore;
-import dev.hlsmesh.cdn.CdnConfig;
-import dev.hlsmesh.cdn.TaskScheduler;
-import dev.hlsmesh.cdn.fetch.CdnFetcher;
+import dev.hlsmesh.agent.stats.AgentEvent;
+import dev.hlsmesh.agent.store.StoreSettings;
 import dev.hlsmesh.cdn.hls.MasterPlaylist;
 import dev.hlsmesh.cdn.hls.PlaylistParser;
 import dev.hlsmesh.cdn.hls.SwarmStream;
@@ -38,12 +32,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,9 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A bitrate switch moves the agent between swarms (issue 5 item 2, PROTOCOL.md B: one swarm per
- * variant): a real tracker on port 0, the live test origin on real time, and an agent behind its
- * local HLS proxy, played by HTTP requests like a player's (and by ffprobe). The agent's swarm
- * membership is read at the tracker with a scrape, and a second agent already in the new
+ * variant): a real tracker on port 0, the live test origin on real time, and a viewer (the
+ * embedding facade) behind its local HLS proxy, played by HTTP requests like a player's (and by
+ * ffprobe). The agent's swarm membership is read at the tracker with a scrape, and a second agent already in the new
  * variant's swarm is connected to once the player switches.
  */
 class VariantSwitchE2ETest {
@@ -67,14 +59,12 @@ class VariantSwitchE2ETest {
   private final List<AutoCloseable> resources = new ArrayList<>();
   private Tracker tracker;
   private LiveHlsOrigin origin;
-  private CdnFetcher fetcher;
-  private ScheduledThreadPoolExecutor timer;
+  private MasterPlaylist master;
   private SwarmKey lowSwarm;
   private SwarmKey highSwarm;
   private BinaryId lowInfoHash;
   private BinaryId highInfoHash;
-  private Agent agent;
-  private HlsProxy proxy;
+  private Viewer viewer;
   private WebSocketTestClient scraper;
 
   @TempDir
@@ -84,10 +74,7 @@ class VariantSwitchE2ETest {
   void start() throws Exception {
     tracker = own(Tracker.start(TrackerConfig.builder().host("127.0.0.1").port(0).build()));
     origin = own(LiveHlsOrigin.start());
-    fetcher = own(CdnFetcher.create(CdnConfig.defaults()));
-    timer = new ScheduledThreadPoolExecutor(1);
-    resources.add(timer::shutdownNow);
-    MasterPlaylist master = PlaylistParser.parseMaster(origin.masterPlaylistUri(), origin.clip().masterPlaylist());
+    master = PlaylistParser.parseMaster(origin.masterPlaylistUri(), origin.clip().masterPlaylist());
     List<SwarmStream> streams = SwarmStreams.of(master);
     lowSwarm = SwarmKey.ofStreamSwarmId(streamOf(streams, "360p").streamSwarmId());
     highSwarm = SwarmKey.ofStreamSwarmId(streamOf(streams, "240p").streamSwarmId());
@@ -96,15 +83,9 @@ class VariantSwitchE2ETest {
     scraper = own(WebSocketTestClient.connect(tracker.webSocketUri()));
   }
 
-  /** The agent under test behind its proxy, each swarm served through a hybrid scheduler. */
+  /** The viewer under test: its proxy serves each swarm through a hybrid scheduler of its own. */
   private void startProxy(long leaveGraceMillis) {
-    agent = startAgent();
-    AgentStats stats = new AgentStats();
-    InMemorySegmentStore store = new InMemorySegmentStore(64L << 20, Duration.ofMinutes(1), Clock.systemUTC());
-    proxy = own(HlsProxy.start(origin.masterPlaylistUri(), fetcher, agent,
-        swarm -> new HybridSegmentLoader(agent, swarm, store, new CdnSegmentLoader(fetcher, stats, 10_000, 16 << 20),
-            stats, SchedulerSettings.defaults(), Clock.systemUTC(), TaskScheduler.of(timer), new Random()),
-        stats, ProxySettings.defaults().withSwarmLeaveGraceMillis(leaveGraceMillis)));
+    viewer = startViewer(leaveGraceMillis);
   }
 
   @AfterEach
@@ -124,12 +105,13 @@ class VariantSwitchE2ETest {
         .findFirst().orElseThrow();
   }
 
-  private Agent startAgent() {
-    Agent started = Agent.start(AgentConfig.builder(tracker.webSocketUri()).peers(1, 8)
-        .belowMinimumAnnounceMillis(1_000).trackerReconnectMillis(100, 1_000).build(),
-        new InMemorySegmentStore(16L << 20, Duration.ofMinutes(1), Clock.systemUTC()));
-    resources.add(started);
-    return started;
+  private Viewer startViewer(long leaveGraceMillis) {
+    ViewerConfig config = ViewerConfig.builder(AgentConfig.builder(tracker.webSocketUri()).peers(1, 8)
+        .belowMinimumAnnounceMillis(1_000).trackerReconnectMillis(100, 1_000).build())
+        .proxy(ProxySettings.defaults().withSwarmLeaveGraceMillis(leaveGraceMillis))
+        .store(new StoreSettings(16L << 20, 60_000))
+        .build();
+    return own(Viewer.start(config, origin.masterPlaylistUri()));
   }
 
   /** Peers the tracker lists in a swarm, by a scrape. */
@@ -143,7 +125,11 @@ class VariantSwitchE2ETest {
   }
 
   private String get(String path) throws Exception {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(proxy.playlistUri().resolve(path)).build(),
+    return get(viewer, path);
+  }
+
+  private String get(Viewer through, String path) throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(through.playlistUri().resolve(path)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as("GET " + path + ": " + response.body()).isEqualTo(200);
     return response.body();
@@ -157,27 +143,32 @@ class VariantSwitchE2ETest {
     String playlist = get("/stream/" + index + "/index.m3u8");
     String newest = playlist.lines().filter(line -> line.startsWith("/stream/")).reduce((a, b) -> b).orElseThrow();
     long msn = Long.parseLong(newest.substring(newest.lastIndexOf('/') + 1, newest.lastIndexOf('.')));
-    HttpResponse<byte[]> segment = http.send(HttpRequest.newBuilder(proxy.playlistUri().resolve(newest)).build(),
+    HttpResponse<byte[]> segment = http.send(HttpRequest.newBuilder(viewer.playlistUri().resolve(newest)).build(),
         HttpResponse.BodyHandlers.ofByteArray());
     assertThat(segment.statusCode()).isEqualTo(200);
     assertThat(segment.body()).as("segment " + msn + " of " + variant).isEqualTo(origin.segmentBytes(variant, msn));
   }
 
+  /** The proxy offers the master's variants as streams 0, 1, ... in the master's order. */
   private int streamIndex(String variant) {
-    List<dev.hlsmesh.agent.delivery.HlsStream> streams = proxy.streams();
-    for (int i = 0; i < streams.size(); i++) {
-      if (streams.get(i).mediaPlaylistUri().getPath().endsWith("/" + variant + "/index.m3u8")) {
+    for (int i = 0; i < master.variants().size(); i++) {
+      if (master.variants().get(i).uri().getPath().endsWith("/" + variant + "/index.m3u8")) {
         return i;
       }
     }
-    throw new AssertionError("no stream " + variant + " in " + streams);
+    throw new AssertionError("no variant " + variant + " in " + master.variants());
   }
 
   @Test
   void theAgentsSwarmAtTheTrackerFollowsTheVariantThePlayerRequests() throws Exception {
     startProxy(SHORT_GRACE_MILLIS);
-    Agent other = startAgent();
-    String otherPeer = other.join(highSwarm); // a viewer already on the 240p variant
+    List<AgentEvent> events = new CopyOnWriteArrayList<>();
+    viewer.addEventListener(events::add);
+    // A viewer already on the 240p variant: its player asked for that variant's playlist.
+    Viewer other = startViewer(SHORT_GRACE_MILLIS);
+    get(other, "/playlist.m3u8");
+    get(other, "/stream/" + streamIndex("240p") + "/index.m3u8");
+    String otherPeer = other.peerId(highSwarm).orElseThrow();
     get("/playlist.m3u8");
     int low = streamIndex("360p");
     int high = streamIndex("240p");
@@ -187,8 +178,8 @@ class VariantSwitchE2ETest {
       assertThat(peersAtTracker(lowSwarm)).as("peers in the 360p swarm").isEqualTo(1);
       assertThat(peersAtTracker(highSwarm)).as("peers in the 240p swarm").isEqualTo(1);
     });
-    assertThat(agent.peerId(lowSwarm)).isPresent();
-    assertThat(agent.peerId(highSwarm)).isEmpty();
+    assertThat(viewer.peerId(lowSwarm)).isPresent();
+    assertThat(viewer.peerId(highSwarm)).isEmpty();
 
     // The player switches to 240p and stays there; it keeps loading like a player (once a second).
     await().atMost(BOUND).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
@@ -196,10 +187,11 @@ class VariantSwitchE2ETest {
       assertThat(peersAtTracker(lowSwarm)).as("peers in the 360p swarm").isZero();
       assertThat(peersAtTracker(highSwarm)).as("peers in the 240p swarm").isEqualTo(2);
     });
-    assertThat(agent.peerId(lowSwarm)).as("left the 360p swarm").isEmpty();
+    assertThat(viewer.peerId(lowSwarm)).as("left the 360p swarm").isEmpty();
     await().atMost(BOUND).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
       playOnce(high, "240p");
-      assertThat(agent.connectedPeers(highSwarm)).as("connected to the 240p viewer").contains(otherPeer);
+      assertThat(events).as("connected to the 240p viewer").anyMatch(e -> e instanceof AgentEvent.PeerConnected c
+          && c.swarm().equals(highSwarm) && c.peerId().equals(otherPeer));
     });
 
     // Back to 360p: it re-joins that swarm and leaves 240p after the grace.
@@ -217,23 +209,23 @@ class VariantSwitchE2ETest {
     int low = streamIndex("360p");
     int high = streamIndex("240p");
     playOnce(low, "360p");
-    String lowPeerId = agent.peerId(lowSwarm).orElseThrow();
+    String lowPeerId = viewer.peerId(lowSwarm).orElseThrow();
     playOnce(high, "240p");
-    String highPeerId = agent.peerId(highSwarm).orElseThrow();
+    String highPeerId = viewer.peerId(highSwarm).orElseThrow();
     // Flip back and forth: every switch comes well within the grace of the previous one.
     for (int i = 0; i < 4; i++) {
       playOnce(low, "360p");
       playOnce(high, "240p");
     }
-    assertThat(agent.peerId(lowSwarm)).as("same membership, never left").contains(lowPeerId);
-    assertThat(agent.peerId(highSwarm)).as("same membership, never left").contains(highPeerId);
+    assertThat(viewer.peerId(lowSwarm)).as("same membership, never left").contains(lowPeerId);
+    assertThat(viewer.peerId(highSwarm)).as("same membership, never left").contains(highPeerId);
     // Each membership reaches the tracker once its first announce (with offers) is ready.
     await().atMost(BOUND).untilAsserted(() -> {
       assertThat(peersAtTracker(lowSwarm)).isEqualTo(1);
       assertThat(peersAtTracker(highSwarm)).isEqualTo(1);
     });
-    assertThat(agent.peerId(lowSwarm)).contains(lowPeerId);
-    assertThat(agent.peerId(highSwarm)).contains(highPeerId);
+    assertThat(viewer.peerId(lowSwarm)).contains(lowPeerId);
+    assertThat(viewer.peerId(highSwarm)).contains(highPeerId);
   }
 
   @Test
@@ -243,7 +235,7 @@ class VariantSwitchE2ETest {
     File out = temp.resolve("stdout").toFile();
     File err = temp.resolve("stderr").toFile();
     Process process = new ProcessBuilder("ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of",
-        "csv=p=0", proxy.playlistUri().toString()).redirectOutput(out).redirectError(err).start();
+        "csv=p=0", viewer.playlistUri().toString()).redirectOutput(out).redirectError(err).start();
     if (!process.waitFor(120, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       throw new AssertionError("ffprobe did not finish within 120 s");
@@ -254,8 +246,8 @@ class VariantSwitchE2ETest {
     assertThat(Files.readString(out.toPath(), StandardCharsets.UTF_8).lines().map(String::strip).toList())
         .contains("h264", "aac");
     // ffprobe opens every variant: the agent joined both swarms.
-    assertThat(agent.peerId(lowSwarm)).isPresent();
-    assertThat(agent.peerId(highSwarm)).isPresent();
+    assertThat(viewer.peerId(lowSwarm)).isPresent();
+    assertThat(viewer.peerId(highSwarm)).isPresent();
   }
 
   private static boolean onPath(String program) {

@@ -77,9 +77,9 @@ public record AgentConfig(
       String urlScheme = url.getScheme();
       if (urlScheme == null || !(urlScheme.equalsIgnoreCase("ws") || urlScheme.equalsIgnoreCase("wss"))
           || url.getHost() == null) {
-        problems.add("agent.trackerUrls: " + url + " (expected: ws://host[:port][/path] or wss://...)");
+        problems.add("agent.moreTrackerUrls: " + url + " (expected: ws://host[:port][/path] or wss://...)");
       } else if (url.equals(trackerUrl) || moreTrackerUrls.indexOf(url) != moreTrackerUrls.lastIndexOf(url)) {
-        problems.add("agent.trackerUrls: " + url + " appears twice (expected: distinct URLs)");
+        problems.add("agent.moreTrackerUrls: " + url + " appears twice (expected: distinct URLs)");
       }
     }
     String scheme = trackerUrl.getScheme();

@@ -26,7 +26,10 @@ import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** An agent joins a tracker that requires join tokens with the token in its tracker URL. */
+/**
+ * An agent joins a tracker that requires join tokens with the token in its tracker URL, also when
+ * the tracker allows only its web players' origins.
+ */
 class JoinTokenAgentTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -54,6 +57,22 @@ class JoinTokenAgentTest {
       } finally {
         member.close();
         stranger.close();
+      }
+    }
+  }
+
+  @Test
+  void anAgentIsNotRefusedByATrackerThatAllowsOnlyItsWebPlayersOrigins() throws Exception {
+    SwarmKey swarm = SwarmKey.ofStreamSwarmId("https://cdn.example/live/master.m3u8-V-origins");
+    try (Tracker tracker = Tracker.start(TrackerConfig.builder().host("127.0.0.1").port(0)
+        .allowedOrigins(List.of("https://player.example.com")).build())) {
+      Agent agent = Agent.start(AgentConfig.builder(tracker.webSocketUri()).build(), store(), new Random(3));
+      try {
+        agent.join(swarm);
+        await().atMost(Duration.ofSeconds(60)).until(() -> stats(tracker).path("peers").asInt() == 1);
+        assertThat(stats(tracker).path("rejections").path("origin_denied").asInt()).isZero();
+      } finally {
+        agent.close();
       }
     }
   }

@@ -70,8 +70,8 @@ class MultiTrackerTest {
   void trackerUrlsMustBeWebSocketUrlsAndDistinct() {
     URI a = URI.create("ws://127.0.0.1:1/");
     assertThatThrownBy(() -> AgentConfig.builder(List.of(a, URI.create("http://x/"), a)).build())
-        .hasMessageContaining("agent.trackerUrls: http://x/ (expected: ws://host[:port][/path] or wss://...)")
-        .hasMessageContaining("agent.trackerUrls: ws://127.0.0.1:1/ appears twice (expected: distinct URLs)");
+        .hasMessageContaining("agent.moreTrackerUrls: http://x/ (expected: ws://host[:port][/path] or wss://...)")
+        .hasMessageContaining("agent.moreTrackerUrls: ws://127.0.0.1:1/ appears twice (expected: distinct URLs)");
     assertThatThrownBy(() -> AgentConfig.builder(List.of()))
         .hasMessageContaining("trackerUrls: empty");
     assertThat(AgentConfig.builder(a).build().trackerUrls()).containsExactly(a);

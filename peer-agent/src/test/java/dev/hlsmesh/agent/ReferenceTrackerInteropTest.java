@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hlsmesh.agent.store.InMemorySegmentStore;
+import dev.hlsmesh.testsupport.ReferenceTracker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Random;

@@ -52,7 +52,10 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * GET and HEAD; single-range {@code Range: bytes=...} requests answer 206 with Content-Range
  * (416 when unsatisfiable); every answer has a Content-Length; query strings are ignored
- * (CDN tokens). Connections are kept alive as HTTP/1.1 asks.
+ * (CDN tokens). Connections are kept alive as HTTP/1.1 asks. Answers allow any web origin
+ * (CORS {@code Access-Control-Allow-Origin: *}, Content-Length and Content-Range exposed) and
+ * an OPTIONS preflight is answered (not counted as a request), so browser players on a test
+ * page served from another port can read the stream.
  *
  * <h2>Time</h2>
  * The window is full at start ({@code windowSegments} segments, media sequence numbers from

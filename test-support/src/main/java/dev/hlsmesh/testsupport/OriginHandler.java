@@ -78,6 +78,18 @@ final class OriginHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     QueryStringDecoder uri = new QueryStringDecoder(msg.uri());
     Request req = new Request(msg.method(), uri.rawPath(), uri.parameters(),
         msg.headers().get(HttpHeaderNames.RANGE), HttpUtil.isKeepAlive(msg));
+    if (req.method().equals(HttpMethod.OPTIONS)) {
+      // A browser's CORS preflight (a web player on another origin asking for a Range): not a
+      // request for content, so not counted.
+      FullHttpResponse preflight = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
+      preflight.headers()
+          .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD")
+          .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Range")
+          .set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, 600)
+          .set(HttpHeaderNames.CONTENT_LENGTH, 0);
+      send(ctx, preflight, req.keepAlive());
+      return;
+    }
     traffic.countRequest(req.path());
     if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
       sendStatus(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, req.keepAlive());
@@ -323,6 +335,10 @@ final class OriginHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   private static void setConnection(HttpResponse response, boolean keepAlive) {
     response.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+    // Every answer may be read by a web player on any origin, as a CDN serving hls.js allows.
+    response.headers()
+        .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+        .set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, "Content-Length, Content-Range");
   }
 
   /** Marker returned by {@link #parseRange} for a syntactically valid range outside the body. */

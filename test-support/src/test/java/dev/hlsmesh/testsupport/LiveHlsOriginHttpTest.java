@@ -55,6 +55,27 @@ class LiveHlsOriginHttpTest {
   }
 
   @Test
+  void webPlayersOnAnyOriginMayReadItAndItsPreflightIsAnsweredWithoutCounting() throws Exception {
+    URI segment = origin.segmentUri("360p", 1);
+    HttpResponse<byte[]> answer = get(segment, "bytes=0-9");
+    assertThat(answer.headers().firstValue("access-control-allow-origin")).hasValue("*");
+    assertThat(answer.headers().firstValue("access-control-expose-headers")).hasValue("Content-Length, Content-Range");
+
+    long requestsBefore = origin.requestCount(segment.getPath());
+    HttpResponse<Void> preflight = http.send(HttpRequest.newBuilder(segment)
+        .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+        .header("Origin", "http://127.0.0.1:1")
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "range")
+        .build(), HttpResponse.BodyHandlers.discarding());
+    assertThat(preflight.statusCode()).isEqualTo(204);
+    assertThat(preflight.headers().firstValue("access-control-allow-origin")).hasValue("*");
+    assertThat(preflight.headers().firstValue("access-control-allow-methods")).hasValue("GET, HEAD");
+    assertThat(preflight.headers().firstValue("access-control-allow-headers")).hasValue("Range");
+    assertThat(origin.requestCount(segment.getPath())).isEqualTo(requestsBefore);
+  }
+
+  @Test
   void servesTheClipFilesVerbatim() throws Exception {
     HttpResponse<byte[]> vod = get(origin.clipFileUri("240p/index.m3u8"), null);
     assertThat(new String(vod.body(), StandardCharsets.UTF_8)).isEqualTo(HlsClip.bundled().variant("240p").mediaPlaylist());

@@ -155,6 +155,48 @@ public final class HlsProxy implements AutoCloseable {
     }, settings);
   }
 
+  /**
+   * How a proxy that moves between swarms joins and leaves them, for an owner that shares the
+   * swarms with others (a viewer whose headless player plays one of them).
+   */
+  public interface SwarmMembership {
+    /** Joins {@code swarm} (or counts one more user of it); {@link #leave} is called once for it. */
+    void join(SwarmKey swarm);
+
+    /** Leaves {@code swarm} (or counts one user less). */
+    void leave(SwarmKey swarm);
+  }
+
+  /**
+   * As {@link #start(URI, CdnFetcher, Agent, SwarmLoaderFactory, AgentStats, ProxySettings)},
+   * joining and leaving swarms through {@code membership}.
+   */
+  public static HlsProxy start(URI upstreamPlaylist, CdnFetcher fetcher, SwarmMembership membership,
+      SwarmLoaderFactory loaders, AgentStats stats, ProxySettings settings) {
+    requireNonNull(membership, "membership");
+    return start(upstreamPlaylist, fetcher, new SwarmSwitch.Membership() {
+      @Override
+      public boolean join(SwarmKey swarm) {
+        membership.join(swarm);
+        return true;
+      }
+
+      @Override
+      public void leave(SwarmKey swarm) {
+        membership.leave(swarm);
+      }
+    }, loaders, stats, settings, Clock.systemUTC());
+  }
+
+  /**
+   * Whether the startup and live latency of the players it serves are recorded in its stats:
+   * from their requests, startup up to the first segment served and latency at a playhead
+   * estimated from the segments served (docs/architecture.md). On by default.
+   */
+  public void recordPlayback(boolean value) {
+    core.recordPlayback(value);
+  }
+
   private static SwarmSwitch.Membership agentMembership(Agent agent) {
     return new SwarmSwitch.Membership() {
       @Override

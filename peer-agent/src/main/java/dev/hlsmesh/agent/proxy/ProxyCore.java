@@ -100,6 +100,7 @@ final class ProxyCore {
   private final ProxySettings settings;
   private final StreamSwarms swarms;
   private final boolean ownsLoader;
+  private final PlaybackWatch playback;
 
   // Guarded by streamsLock.
   private final Object streamsLock = new Object();
@@ -133,6 +134,7 @@ final class ProxyCore {
     this.stats = requireNonNull(stats, "stats");
     this.clock = requireNonNull(clock, "clock");
     this.settings = requireNonNull(settings, "settings");
+    this.playback = new PlaybackWatch(stats, clock);
     int max = settings.rememberedResources();
     this.resourcesById = new LinkedHashMap<>(16, 0.75f, false) {
       private static final long serialVersionUID = 1L;
@@ -153,6 +155,9 @@ final class ProxyCore {
    * {@code Range} header, if any. Never fails: errors become responses.
    */
   CompletableFuture<Response> get(String path, String range) {
+    if (!path.equals(STATS_PATH)) {
+      playback.requested();
+    }
     CompletableFuture<Response> routed;
     try {
       routed = route(path, range);
@@ -269,6 +274,7 @@ final class ProxyCore {
       throw new HttpFailure(502, "cannot rewrite " + loaded.uri() + ": " + e.getMessage());
     }
     loader.playlistLoaded(stream, playlist);
+    playback.playlistServed(index, playlist);
     return Response.playlist(text);
   }
 
@@ -288,8 +294,10 @@ final class ProxyCore {
     SegmentRequest request = new SegmentRequest(stream, listed.playlist(), listed.segment(),
         clock.instant().plus(Duration.ofSeconds(listed.playlist().targetDurationSeconds())));
     CompletableFuture<byte[]> load = loader.load(request);
-    CompletableFuture<Response> response = load.thenApply(
-        bytes -> new Response(200, contentType(listed.segment().uri()), bytes));
+    CompletableFuture<Response> response = load.thenApply(bytes -> {
+      playback.segmentServed(index, listed.segment());
+      return new Response(200, contentType(listed.segment().uri()), bytes);
+    });
     response.whenComplete((r, e) -> {
       if (response.isCancelled()) {
         load.cancel(false);
@@ -399,6 +407,14 @@ final class ProxyCore {
     }
     String name = fileName(uri);
     return "/res/" + id + (name.isEmpty() ? "" : "/" + name);
+  }
+
+  /**
+   * Whether the startup and live latency of the players served are recorded in the stats (by
+   * default they are; a viewer whose headless player records its own switches it off).
+   */
+  void recordPlayback(boolean value) {
+    playback.enabled(value);
   }
 
   /** Closes the segment loader if the proxy made it. */

@@ -30,10 +30,24 @@ import java.util.List;
  *     waits (up to its safety point) while the agent has no neighbours yet: it is still connecting,
  *     and the others of a swarm that starts together are in the same situation. Later, an agent
  *     without neighbours fetches at once, like a plain player
+ * @param cdnFetchTimeoutMillis one segment fetch from the CDN, its retries and failover included,
+ *     ends by then (the CDN loader's deadline; the CDN configuration's timeouts apply per attempt)
  */
 public record SchedulerSettings(boolean p2pEnabled, boolean uploadEnabled, int electedFetchers, long electionWaitMillis,
     long electionSpreadMillis, long electionJitterMillis, double safetyFactor, long minSafetyMarginMillis, long initialCdnBytesPerSecond,
-    long initialPeerBytesPerSecond, long joinGraceMillis) {
+    long initialPeerBytesPerSecond, long joinGraceMillis, long cdnFetchTimeoutMillis) {
+
+  /** The CDN fetch deadline when none is given: 10 s. */
+  static final long DEFAULT_CDN_FETCH_TIMEOUT_MILLIS = 10_000;
+
+  /** As the canonical constructor, with the default CDN fetch deadline (10 s). */
+  public SchedulerSettings(boolean p2pEnabled, boolean uploadEnabled, int electedFetchers, long electionWaitMillis,
+      long electionSpreadMillis, long electionJitterMillis, double safetyFactor, long minSafetyMarginMillis,
+      long initialCdnBytesPerSecond, long initialPeerBytesPerSecond, long joinGraceMillis) {
+    this(p2pEnabled, uploadEnabled, electedFetchers, electionWaitMillis, electionSpreadMillis, electionJitterMillis,
+        safetyFactor, minSafetyMarginMillis, initialCdnBytesPerSecond, initialPeerBytesPerSecond, joinGraceMillis,
+        DEFAULT_CDN_FETCH_TIMEOUT_MILLIS);
+  }
 
   /** Validates every setting and reports all problems at once. */
   public SchedulerSettings {
@@ -65,6 +79,9 @@ public record SchedulerSettings(boolean p2pEnabled, boolean uploadEnabled, int e
     if (joinGraceMillis < 0 || joinGraceMillis > 600_000) {
       problems.add("scheduler.joinGraceMillis: " + joinGraceMillis + " (expected: 0..600000)");
     }
+    if (cdnFetchTimeoutMillis < 1 || cdnFetchTimeoutMillis > 3_600_000) {
+      problems.add("scheduler.cdnFetchTimeoutMillis: " + cdnFetchTimeoutMillis + " (expected: 1..3600000)");
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid scheduler settings: " + String.join("; ", problems));
     }
@@ -73,7 +90,7 @@ public record SchedulerSettings(boolean p2pEnabled, boolean uploadEnabled, int e
   /**
    * Defaults: P2P and upload on, one elected fetcher, 2.5 s wait per rank, 1 s spread by score, no
    * random jitter, margin 2 x expected CDN time + 1 s, 1 MB/s assumed for the CDN and 2 MB/s for
-   * peers, 5 s join grace.
+   * peers, 5 s join grace, 10 s CDN fetch deadline.
    */
   public static SchedulerSettings defaults() {
     return new SchedulerSettings(true, true, 1, 2_500, 1_000, 0, 2.0, 1_000, 1_000_000, 2_000_000, 5_000);
@@ -83,13 +100,13 @@ public record SchedulerSettings(boolean p2pEnabled, boolean uploadEnabled, int e
   public SchedulerSettings withP2pDisabled() {
     return new SchedulerSettings(false, false, electedFetchers, electionWaitMillis, electionSpreadMillis, electionJitterMillis,
         safetyFactor, minSafetyMarginMillis, initialCdnBytesPerSecond, initialPeerBytesPerSecond,
-        joinGraceMillis);
+        joinGraceMillis, cdnFetchTimeoutMillis);
   }
 
   /** These settings with upload switched off (segments still come from peers). */
   public SchedulerSettings withUploadDisabled() {
     return new SchedulerSettings(p2pEnabled, false, electedFetchers, electionWaitMillis, electionSpreadMillis,
         electionJitterMillis, safetyFactor, minSafetyMarginMillis, initialCdnBytesPerSecond, initialPeerBytesPerSecond,
-        joinGraceMillis);
+        joinGraceMillis, cdnFetchTimeoutMillis);
   }
 }

@@ -241,6 +241,9 @@ final class TrackerConnection {
     int generation = ++connectionGeneration;
     WebSocketClientProtocolConfig wsConfig = WebSocketClientProtocolConfig.newBuilder()
         .webSocketUri(uri)
+        // Netty would send Origin: http://<tracker host>, which a tracker with an Origin
+        // allow-list (for its web players) refuses with 403; an agent is not a web page.
+        .generateOriginHeader(false)
         .maxFramePayloadLength(MAX_MESSAGE_BYTES)
         .handshakeTimeoutMillis(settings.connectTimeoutMillis())
         .build();

@@ -74,6 +74,10 @@ class FfmpegThroughProxyTest {
     assertThat(result.stderr).as("ffmpeg errors").isEmpty();
     assertThat(result.exitCode).isZero();
     assertThat(stats.snapshot().cdnSegments()).isGreaterThanOrEqualTo(3);
+    // What the proxy tells of a real player: startup up to its first segment, and its latency
+    // behind live (the origin's playlists carry no date-times: the distance to the live edge).
+    assertThat(stats.snapshot().startupMillis()).as("startup").isBetween(0L, 30_000L);
+    assertThat(stats.snapshot().liveLatencyMillis()).as("live latency").isBetween(0L, 60_000L);
   }
 
   private record Result(int exitCode, String stdout, String stderr) {

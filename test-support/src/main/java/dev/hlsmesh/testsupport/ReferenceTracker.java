@@ -1,4 +1,4 @@
-package dev.hlsmesh.agent;
+package dev.hlsmesh.testsupport;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,9 +14,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The reference WebTorrent tracker (npm bittorrent-tracker, installed by bin/setup into
- * interop/node_modules), started as a child process on 127.0.0.1 port 0.
+ * interop/node_modules), started as a child process on 127.0.0.1 port 0: the interop tests'
+ * other tracker (agents and browser viewers must meet through it as through ours).
  */
-final class ReferenceTracker implements AutoCloseable {
+public final class ReferenceTracker implements AutoCloseable {
   private final Process process;
   private final int port;
 
@@ -26,7 +27,7 @@ final class ReferenceTracker implements AutoCloseable {
   }
 
   /** Why the reference tracker cannot run here, or empty if it can. */
-  static Optional<String> unavailableReason() {
+  public static Optional<String> unavailableReason() {
     if (findOnPath("node").isEmpty()) {
       return Optional.of("node is not installed (bin/setup installs nodejs)");
     }
@@ -36,7 +37,8 @@ final class ReferenceTracker implements AutoCloseable {
     return Optional.empty();
   }
 
-  static ReferenceTracker start() throws IOException, InterruptedException {
+  /** Starts it and waits (at most 30 s) until it listens. */
+  public static ReferenceTracker start() throws IOException, InterruptedException {
     Process process = new ProcessBuilder(List.of(findOnPath("node").orElseThrow().toString(),
         "bittorrent-tracker-server.mjs", "--host", "127.0.0.1", "--port", "0", "--exit-on-stdin-close"))
         .directory(interopDir().toFile())
@@ -64,7 +66,8 @@ final class ReferenceTracker implements AutoCloseable {
     return new ReferenceTracker(process, Integer.parseInt(line.trim()));
   }
 
-  URI url() {
+  /** Its WebSocket URL. */
+  public URI url() {
     return URI.create("ws://127.0.0.1:" + port);
   }
 
@@ -81,7 +84,8 @@ final class ReferenceTracker implements AutoCloseable {
     }
   }
 
-  private static Path interopDir() {
+  /** The repository's {@code interop} directory, found from the working directory upwards. */
+  public static Path interopDir() {
     Path dir = Path.of("").toAbsolutePath();
     while (dir != null && !Files.isDirectory(dir.resolve("interop"))) {
       dir = dir.getParent();

@@ -1,4 +1,4 @@
-package dev.hlsmesh.tracker;
+package dev.hlsmesh.testsupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,9 +29,23 @@ import java.util.regex.Pattern;
 /**
  * Headless Chromium driven through chromedriver's W3C WebDriver HTTP API (Debian packages
  * {@code chromium} and {@code chromium-driver}, installed by {@code bin/setup}): enough to open
- * a page, run a script in it and take a screenshot. Each instance has a fresh user-data dir.
+ * a page, run a script in it (a returned promise is awaited), add a script that runs before
+ * every page's own, read the browser console and take a screenshot. Each instance is its own
+ * Chromium process with a fresh user-data dir, started with the flags a root user on a quiet
+ * machine needs ({@link #BASE_ARGS}) plus the caller's.
+ *
+ * <p>Used by the tracker dashboard's test and the browser viewers of the mixed-swarm tests.
+ * Thread-safe for one caller at a time (each command is one blocking HTTP request).
  */
-final class ChromeDriver implements AutoCloseable {
+public final class ChromeDriver implements AutoCloseable {
+  /**
+   * Always passed: headless, no sandbox (tests run as root), no GPU, no QUIC, and none of
+   * Chromium's own background traffic (first-run, component updates, sync, background
+   * networking), so that nothing but the test's pages talks to the network.
+   */
+  public static final List<String> BASE_ARGS = List.of("--headless", "--no-sandbox", "--disable-gpu",
+      "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern STARTED = Pattern.compile("started successfully on port (\\d+)");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
@@ -50,23 +64,47 @@ final class ChromeDriver implements AutoCloseable {
   }
 
   /** Why Chromium cannot be driven here, or empty if it can. */
-  static Optional<String> unavailableReason() {
+  public static Optional<String> unavailableReason() {
     if (chromium().isEmpty() || findOnPath("chromedriver").isEmpty()) {
       return Optional.of("chromium or chromedriver is not installed (bash bin/setup installs the"
-          + " Debian packages chromium and chromium-driver): the dashboard browser test cannot run");
+          + " Debian packages chromium and chromium-driver): browser tests cannot run");
     }
     return Optional.empty();
   }
 
+  /**
+   * Why a browser test should be skipped here (Chromium is missing), or empty to run it. Under
+   * {@code CI=true} a missing browser is a failure instead: CI runs {@code bin/setup}, which
+   * installs it. Use: {@code skipReason().ifPresent(r -> assumeTrue(false, r))}.
+   *
+   * @throws IllegalStateException under CI=true when Chromium is missing
+   */
+  public static Optional<String> skipReason() {
+    Optional<String> unavailable = unavailableReason();
+    if (unavailable.isPresent() && "true".equals(System.getenv("CI"))) {
+      throw new IllegalStateException("CI=true but " + unavailable.get());
+    }
+    return unavailable;
+  }
+
   /** Starts chromedriver on a free port and a headless Chromium session. */
-  static ChromeDriver start(Path userDataDir, int width, int height) throws IOException {
+  public static ChromeDriver start(Path userDataDir, int width, int height) throws IOException {
+    return start(userDataDir, width, height, List.of());
+  }
+
+  /**
+   * Starts chromedriver on a free port and a headless Chromium session with {@link #BASE_ARGS}
+   * and {@code extraArgs} (e.g. {@code --disable-features=...}).
+   */
+  public static ChromeDriver start(Path userDataDir, int width, int height, List<String> extraArgs)
+      throws IOException {
     // chromedriver picks its IPv4 port itself and then binds IPv6 to the same number, which can
     // collide with another process's port on a busy machine: it then exits. A fresh process
     // gets a fresh port, so a start is tried a few times before the test fails.
     IOException failure = null;
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
       try {
-        return startOnce(userDataDir, width, height);
+        return startOnce(userDataDir, width, height, extraArgs);
       } catch (IOException e) {
         if (failure == null) {
           failure = e;
@@ -78,8 +116,8 @@ final class ChromeDriver implements AutoCloseable {
     throw failure;
   }
 
-  private static ChromeDriver startOnce(Path userDataDir, int width, int height)
-      throws IOException {
+  private static ChromeDriver startOnce(Path userDataDir, int width, int height,
+      List<String> extraArgs) throws IOException {
     Process process = new ProcessBuilder(findOnPath("chromedriver").orElseThrow().toString(),
         "--port=0")
         .redirectErrorStream(true)
@@ -126,7 +164,7 @@ final class ChromeDriver implements AutoCloseable {
     });
     ChromeDriver chrome = new ChromeDriver(process, bound);
     try {
-      chrome.newSession(userDataDir, width, height);
+      chrome.newSession(userDataDir, width, height, extraArgs);
     } catch (IOException | RuntimeException e) {
       chrome.close();
       throw e;
@@ -134,38 +172,65 @@ final class ChromeDriver implements AutoCloseable {
     return chrome;
   }
 
-  private void newSession(Path userDataDir, int width, int height) throws IOException {
+  private void newSession(Path userDataDir, int width, int height, List<String> extraArgs)
+      throws IOException {
     ObjectNode options = JSON.createObjectNode();
     options.put("binary", chromium().orElseThrow().toString());
-    options.putArray("args")
-        .add("--headless")
-        .add("--no-sandbox")
-        .add("--disable-gpu")
-        .add("--disable-dev-shm-usage")
-        .add("--user-data-dir=" + userDataDir.toAbsolutePath())
+    var args = options.putArray("args");
+    BASE_ARGS.forEach(args::add);
+    args.add("--user-data-dir=" + userDataDir.toAbsolutePath())
         .add("--window-size=" + width + "," + height);
+    extraArgs.forEach(args::add);
     ObjectNode body = JSON.createObjectNode();
-    body.putObject("capabilities").putObject("alwaysMatch")
-        .put("browserName", "chrome")
-        .set("goog:chromeOptions", options);
+    ObjectNode capabilities = body.putObject("capabilities").putObject("alwaysMatch")
+        .put("browserName", "chrome");
+    capabilities.set("goog:chromeOptions", options);
+    capabilities.putObject("goog:loggingPrefs").put("browser", "ALL");
     sessionId = command("POST", "session", body).get("sessionId").asText();
   }
 
   /** Opens {@code url} and waits for its load event (WebDriver's default page-load strategy). */
-  void open(URI url) throws IOException {
+  public void open(URI url) throws IOException {
     ObjectNode body = JSON.createObjectNode().put("url", url.toString());
     command("POST", "session/" + sessionId + "/url", body);
   }
 
-  /** Runs {@code script} (a function body; {@code return} gives the result) in the page. */
-  JsonNode execute(String script) throws IOException {
+  /**
+   * Runs {@code script} (a function body; {@code return} gives the result, and a returned
+   * promise is awaited) in the page.
+   */
+  public JsonNode execute(String script) throws IOException {
     ObjectNode body = JSON.createObjectNode().put("script", script);
     body.putArray("args");
     return command("POST", "session/" + sessionId + "/execute/sync", body);
   }
 
+  /**
+   * Makes {@code source} run in every page opened from now on, before the page's own scripts
+   * (DevTools {@code Page.addScriptToEvaluateOnNewDocument}): a test's instrumentation sees
+   * everything the page does from its start.
+   */
+  public void addScriptOnNewDocument(String source) throws IOException {
+    ObjectNode body = JSON.createObjectNode().put("cmd", "Page.addScriptToEvaluateOnNewDocument");
+    body.putObject("params").put("source", source);
+    command("POST", "session/" + sessionId + "/goog/cdp/execute", body);
+  }
+
+  /**
+   * The browser console messages since the last call (level and text per line), for a failing
+   * test's message.
+   */
+  public List<String> consoleLog() throws IOException {
+    ObjectNode body = JSON.createObjectNode().put("type", "browser");
+    List<String> lines = new ArrayList<>();
+    for (JsonNode entry : command("POST", "session/" + sessionId + "/se/log", body)) {
+      lines.add(entry.path("level").asText() + " " + entry.path("message").asText());
+    }
+    return lines;
+  }
+
   /** The viewport as PNG bytes. */
-  byte[] screenshot() throws IOException {
+  public byte[] screenshot() throws IOException {
     return Base64.getDecoder().decode(
         command("GET", "session/" + sessionId + "/screenshot", null).asText());
   }
