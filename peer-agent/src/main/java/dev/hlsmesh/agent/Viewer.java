@@ -238,10 +238,17 @@ public final class Viewer implements AutoCloseable {
 
   /**
    * Publishes this viewer's figures as meters of the application's Micrometer registry
-   * (docs/operations.md); close the result to remove them.
+   * (docs/operations.md), tagged with {@code tags}, until the viewer closes (which removes them).
    */
-  public AgentMetrics bindMetrics(MeterRegistry registry, Iterable<Tag> tags) {
-    return AgentMetrics.bind(stats, registry, tags);
+  public void bindMetrics(MeterRegistry registry, Iterable<Tag> tags) {
+    AgentMetrics metrics = AgentMetrics.bind(stats, registry, tags);
+    synchronized (this) {
+      if (!closed) {
+        players.add(metrics);
+        return;
+      }
+    }
+    metrics.close();
   }
 
   /**
