@@ -135,8 +135,8 @@ public final class Viewer implements AutoCloseable {
     IntegritySettings integrity = agentConfig.map(AgentConfig::integrity).orElse(IntegritySettings.defaults());
     this.verifier = SegmentVerifier.create(integrity, fetcher);
     if (agent == null) {
-      HybridSegmentLoader loader = new HybridSegmentLoader(null, swarmOfUrl(playlist), store, cdnLoader(),
-          stats, config.scheduler(), Clock.systemUTC(), timers, random, verifier);
+      HybridSegmentLoader loader = new HybridSegmentLoader(swarmOfUrl(playlist), null, store, cdnLoader(),
+          stats, config.scheduler(), Clock.systemUTC(), random, verifier);
       this.cdnOnly = own(made, loader);
       this.proxy = own(made, HlsProxy.start(playlist, fetcher, nonClosing(loader), stats, config.proxy()));
     } else {
@@ -486,8 +486,8 @@ public final class Viewer implements AutoCloseable {
       if (closed) {
         throw new IllegalStateException("viewer closed");
       }
-      shared = schedulers.computeIfAbsent(swarm, key -> new Shared(new HybridSegmentLoader(agent, key, store,
-          cdnLoader(), stats, config.scheduler(), Clock.systemUTC(), timers, random, verifier)));
+      shared = schedulers.computeIfAbsent(swarm, key -> new Shared(new HybridSegmentLoader(key, agent.swarmPeers(key),
+          store, cdnLoader(), stats, config.scheduler(), Clock.systemUTC(), random, verifier)));
       shared.users++;
     }
     AtomicBoolean released = new AtomicBoolean();
