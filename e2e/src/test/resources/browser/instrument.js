@@ -45,14 +45,17 @@
       if (report.errors.length < 50) report.errors.push((data.fatal ? "FATAL " : "") + data.details);
     });
     const engine = hls.p2pEngine;
-    engine.addEventListener("onChunkDownloaded", (bytes, source, peerId) => {
+    if (!engine) {
+      hls.on("hlsFragLoaded", (event, data) => { report.httpBytes += data.payload.byteLength; });
+    }
+    engine?.addEventListener("onChunkDownloaded", (bytes, source, peerId) => {
       if (source === "p2p") report.fromPeers[peerId] = (report.fromPeers[peerId] || 0) + bytes;
       else report.httpBytes += bytes;
     });
-    engine.addEventListener("onChunkUploaded", (bytes, peerId) => {
+    engine?.addEventListener("onChunkUploaded", (bytes, peerId) => {
       report.toPeers[peerId] = (report.toPeers[peerId] || 0) + bytes;
     });
-    engine.addEventListener("onPeerConnect", () => { report.peerConnects++; });
+    engine?.addEventListener("onPeerConnect", () => { report.peerConnects++; });
     hls.on("hlsMediaAttached", () => {
       hls.media.addEventListener("playing", () => {
         if (report.startupMillis < 0) report.startupMillis = Math.round(performance.now() - t0);

@@ -11,8 +11,11 @@ import dev.hlsmesh.agent.peer.UploadBudget;
 import dev.hlsmesh.agent.stats.AgentEvent;
 import dev.hlsmesh.agent.stats.AgentEventListener;
 import dev.hlsmesh.agent.stats.AgentStats;
+import dev.hlsmesh.agent.scheduler.InFlightSegments;
+import dev.hlsmesh.agent.scheduler.SwarmExecutor;
+import dev.hlsmesh.agent.scheduler.SwarmPeers;
 import dev.hlsmesh.agent.stats.SegmentSourceKind;
-import dev.hlsmesh.agent.store.ArrivingSegment;
+import dev.hlsmesh.agent.store.SegmentBuffer;
 import dev.hlsmesh.agent.store.SegmentStore;
 import dev.hlsmesh.agent.store.StoreChange;
 import dev.hlsmesh.agent.tracker.LinkFactory;
@@ -27,24 +30,20 @@ import dev.hlsmesh.protocol.tracker.ViewerReport;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,13 +58,15 @@ import org.slf4j.LoggerFactory;
  * try (Agent agent = Agent.start(AgentConfig.builder(URI.create("wss://tracker.example")).build(), store)) {
  *   SwarmKey swarm = SwarmKey.ofStreamSwarmId(streamSwarmId);
  *   agent.join(swarm);
- *   byte[] segment = agent.fetch(swarm, agent.connectedPeers(swarm).get(0), 42).get();
+ *   SegmentLoader loader = new HybridSegmentLoader(swarm, agent.swarmPeers(swarm), store, cdnLoader,
+ *       agent.stats(), SchedulerSettings.defaults(), Clock.systemUTC(), new Random(), agent.config().integrity());
  * }
  * }</pre>
  *
- * <p>Thread-safe: any thread may call it. All agent state lives on one owner thread
- * ({@code hlsmesh-agent-N}); futures returned by the agent complete on the common fork-join
- * pool, never on the owner thread.
+ * <p>Thread-safe: any thread may call it, and only {@link #close()} waits (for the owner to
+ * stop). All agent state lives on one owner thread ({@code hlsmesh-agent-N}): the peer sessions
+ * of every joined swarm, and the schedulers wired to {@link #swarmPeers}. Callers hand work to it
+ * and never wait for it, so an event loop (the proxy's) may call the agent.
  */
 public final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Agent.class);
@@ -82,16 +83,16 @@ public final class Agent implements AutoCloseable {
   private final SharedIo.Lease io = SharedIo.acquire();
   private final TrackerClient tracker;
   private final SessionSettings sessionSettings;
+  private final SwarmExecutor ownerExecutor;
+  /** Joined swarms (any thread): what join and leave decide on at once. */
+  private final Map<SwarmKey, SwarmPort> ports = new ConcurrentHashMap<>();
+  /** On the owner: the swarms whose peer state runs now. */
   private final Map<SwarmKey, Swarm> swarms = new HashMap<>();
   private final Map<SwarmKey, List<String>> connectedSnapshot = new ConcurrentHashMap<>();
-  private final Map<SwarmKey, List<Neighbour>> neighbourSnapshot = new ConcurrentHashMap<>();
-  private final Map<SwarmKey, String> ownPeerIds = new ConcurrentHashMap<>();
-  private final Map<SwarmKey, List<Long>> loading = new ConcurrentHashMap<>();
-  private final List<Consumer<SwarmKey>> neighbourListeners = new CopyOnWriteArrayList<>();
-  private final Executor callbacks = ForkJoinPool.commonPool();
   private final UploadBudget uploadBudget;
   private final AgentStats stats = new AgentStats();
-  private boolean closed;
+  /** Written on the owner (and read anywhere): no swarm starts after it. */
+  private volatile boolean closed;
 
   private Agent(AgentConfig config, SegmentStore store, Random random, WebRtcRuntime.Lease lease) {
     this.config = config;
@@ -109,6 +110,7 @@ public final class Agent implements AutoCloseable {
     owner.setRemoveOnCancelPolicy(true);
     owner.prestartCoreThread();
     this.ownerThread = created[0];
+    this.ownerExecutor = SwarmExecutor.of(owner);
     LinkSettings linkSettings = new LinkSettings(config.iceServers(), config.iceGatheringTimeoutMillis(),
         config.connectTimeoutMillis(), config.lowWatermarkBytes(), config.highWatermarkBytes());
     LinkFactory links = new LinkFactory() {
@@ -181,7 +183,7 @@ public final class Agent implements AutoCloseable {
    */
   public String join(SwarmKey swarm) {
     requireNonNull(swarm, "swarm");
-    return join(swarm, new SegmentSource() {
+    return join(swarm, port -> new SegmentSource() {
       @Override
       public ByteBuffer segment(long segmentId) {
         return store.get(swarm, segmentId).orElse(null);
@@ -194,40 +196,75 @@ public final class Agent implements AutoCloseable {
 
       @Override
       public List<Long> loadingSegmentIds() {
-        return loading.getOrDefault(swarm, List.of());
+        return port.inFlight == null ? List.of() : port.inFlight.loadingSegmentIds();
       }
 
       @Override
-      public ArrivingSegment arriving(long segmentId) {
-        return store.arriving(swarm, segmentId).orElse(null);
+      public SegmentBuffer arriving(long segmentId) {
+        return port.inFlight == null ? null : port.inFlight.arriving(segmentId);
       }
     });
   }
 
   /** Joins with an explicit source instead of the store (tests that need to watch reads). */
   String join(SwarmKey swarm, SegmentSource source) {
-    requireNonNull(swarm, "swarm");
     requireNonNull(source, "source");
-    return onOwner(() -> {
-      if (closed) {
-        throw new IllegalStateException("agent closed");
-      }
-      if (swarms.containsKey(swarm)) {
-        throw new IllegalStateException("already joined swarm " + swarm);
-      }
-      String peerId = newPeerId();
-      Swarm state = new Swarm(swarm.id(), BinaryId.ofAscii(peerId), config.minPeers(), config.maxPeers(),
-          sessionSettings, source, owner, changed -> onPeersChanged(swarm, changed));
-      swarms.put(swarm, state);
-      connectedSnapshot.put(swarm, List.of());
-      neighbourSnapshot.put(swarm, List.of());
-      ownPeerIds.put(swarm, peerId);
-      state.onAnnouncement(() -> refreshNeighbours(swarm, state));
-      state.uploadBudget(uploadBudget);
-      state.bans(new PeerBans(config.integrity().peerBanMillis(), System::nanoTime));
-      tracker.join(state);
-      return peerId;
-    });
+    return join(swarm, port -> source);
+  }
+
+  /**
+   * Decides at once (joined or not, closed or not) and leaves the work to the owner: the caller
+   * never waits for the agent's thread, so an event loop may join.
+   */
+  private String join(SwarmKey swarm, Function<SwarmPort, SegmentSource> sourceFor) {
+    requireNonNull(swarm, "swarm");
+    if (closed) {
+      throw new IllegalStateException("agent closed");
+    }
+    SwarmPort port = new SwarmPort(swarm, newPeerId());
+    if (ports.putIfAbsent(swarm, port) != null) {
+      throw new IllegalStateException("already joined swarm " + swarm);
+    }
+    try {
+      owner.execute(() -> startSwarm(port, sourceFor.apply(port)));
+    } catch (RejectedExecutionException e) {
+      ports.remove(swarm, port);
+      throw new IllegalStateException("agent closed");
+    }
+    return port.peerId;
+  }
+
+  /** On the owner: the swarm's peer state starts (unless it was left or the agent closed meanwhile). */
+  private void startSwarm(SwarmPort port, SegmentSource source) {
+    SwarmKey swarm = port.swarm;
+    if (closed || ports.get(swarm) != port) {
+      return;
+    }
+    Swarm state = new Swarm(swarm.id(), BinaryId.ofAscii(port.peerId), config.minPeers(), config.maxPeers(),
+        sessionSettings, source, owner, changed -> onPeersChanged(swarm, changed));
+    port.state = state;
+    swarms.put(swarm, state);
+    connectedSnapshot.put(swarm, List.of());
+    state.onAnnouncement(() -> refreshNeighbours(swarm, state));
+    state.uploadBudget(uploadBudget);
+    state.bans(new PeerBans(config.integrity().peerBanMillis(), System::nanoTime));
+    tracker.join(state);
+  }
+
+  /**
+   * The peer side of a joined swarm, for the swarm's scheduler (the {@code HybridSegmentLoader}
+   * wired by the embedding code): owned by this agent's thread, which the scheduler then runs on
+   * too. Its methods must be called on {@link SwarmPeers#owner()}.
+   *
+   * @throws IllegalStateException if the swarm is not joined
+   */
+  public SwarmPeers swarmPeers(SwarmKey swarm) {
+    requireNonNull(swarm, "swarm");
+    SwarmPort port = ports.get(swarm);
+    if (port == null) {
+      throw new IllegalStateException("the agent has not joined swarm " + swarm + " (call agent.join first)");
+    }
+    return port;
   }
 
   /** Store listener (any thread): coalesces changes into one announcement per swarm. */
@@ -252,22 +289,37 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  /** Leaves a swarm: sends {@code stopped} and closes its connections. No-op if not joined. */
+  /**
+   * Leaves a swarm: sends {@code stopped} and closes its connections (on the agent's thread,
+   * soon after; this returns at once). No-op if not joined.
+   */
   public void leave(SwarmKey swarm) {
     requireNonNull(swarm, "swarm");
-    onOwner(() -> {
-      Swarm state = swarms.remove(swarm);
-      if (state != null) {
-        tracker.leave(swarm.id());
-        state.close();
-        recordPeerChanges(swarm, connectedSnapshot.getOrDefault(swarm, List.of()), List.of());
-        connectedSnapshot.remove(swarm);
-        neighbourSnapshot.remove(swarm);
-        ownPeerIds.remove(swarm);
-        loading.remove(swarm);
-      }
-      return null;
-    });
+    SwarmPort port = ports.remove(swarm);
+    if (port == null) {
+      return;
+    }
+    try {
+      owner.execute(() -> stopSwarm(port));
+    } catch (RejectedExecutionException e) {
+      // closed: every swarm was left
+    }
+  }
+
+  /** On the owner. */
+  private void stopSwarm(SwarmPort port) {
+    Swarm state = port.state;
+    port.state = null;
+    port.inFlight = null;
+    port.neighboursChanged = null;
+    if (state == null || swarms.get(port.swarm) != state) {
+      return;
+    }
+    swarms.remove(port.swarm);
+    tracker.leave(port.swarm.id());
+    state.close();
+    recordPeerChanges(port.swarm, connectedSnapshot.getOrDefault(port.swarm, List.of()), List.of());
+    connectedSnapshot.remove(port.swarm);
   }
 
   /** Peer ids connected in a swarm now (a snapshot; empty if not joined). */
@@ -307,51 +359,20 @@ public final class Agent implements AutoCloseable {
   /** This agent's peer id in a joined swarm; empty if not joined. */
   public java.util.Optional<String> peerId(SwarmKey swarm) {
     requireNonNull(swarm, "swarm");
-    return java.util.Optional.ofNullable(ownPeerIds.get(swarm));
+    SwarmPort port = ports.get(swarm);
+    return port == null ? java.util.Optional.empty() : java.util.Optional.of(port.peerId);
   }
 
-  /**
-   * The connected peers of a swarm with what each last announced (a snapshot, kept up to date on
-   * every announcement and every connect or disconnect; empty if not joined). Cheap: it does not
-   * wait for the agent's thread.
-   */
-  public List<Neighbour> neighbours(SwarmKey swarm) {
-    requireNonNull(swarm, "swarm");
-    return neighbourSnapshot.getOrDefault(swarm, List.of());
+  /** The connected peers of a swarm with their announcements (tests; waits for the owner). */
+  List<Neighbour> neighbours(SwarmKey swarm) {
+    return onOwner(() -> {
+      SwarmPort port = ports.get(swarm);
+      return port == null ? List.<Neighbour>of() : port.neighbours();
+    });
   }
 
-  /**
-   * Registers a listener told (on a pool thread, with the swarm) after {@link #neighbours} of a
-   * swarm changed: a peer connected, disconnected or sent a new announcement.
-   */
-  public void addNeighbourListener(Consumer<SwarmKey> listener) {
-    neighbourListeners.add(requireNonNull(listener, "listener"));
-  }
-
-  /** Removes a listener added with {@link #addNeighbourListener}; no effect if it was not. */
-  public void removeNeighbourListener(Consumer<SwarmKey> listener) {
-    neighbourListeners.remove(listener);
-  }
-
-  /**
-   * Replaces the ids this agent announces as being fetched over HTTP in a swarm (the {@code p}
-   * list of PROTOCOL.md C.7) and tells the connected peers. Peers use it to wait for this agent
-   * instead of fetching the same segment from the CDN.
-   */
-  public void announceLoading(SwarmKey swarm, Collection<Long> segmentIds) {
-    requireNonNull(swarm, "swarm");
-    requireNonNull(segmentIds, "segmentIds");
-    List<Long> ids = List.copyOf(segmentIds);
-    if (!ids.equals(loading.put(swarm, ids))) {
-      scheduleAnnouncement(swarm);
-    }
-  }
-
-  /**
-   * Segment ids a connected peer last announced as stored (p2p-media-loader announcements
-   * replace each other whole); empty if that peer is not connected.
-   */
-  public Set<Long> announcedSegments(SwarmKey swarm, String peerId) {
+  /** Segment ids a connected peer last announced as stored (tests; waits for the owner). */
+  Set<Long> announcedSegments(SwarmKey swarm, String peerId) {
     requireNonNull(swarm, "swarm");
     requireNonNull(peerId, "peerId");
     return onOwner(() -> {
@@ -360,83 +381,37 @@ public final class Agent implements AutoCloseable {
     });
   }
 
-  /**
-   * Fetches one whole segment from one connected peer (one request at a time per connection;
-   * later fetches to the same peer wait their turn).
-   *
-   * <p>The bytes are the peer's, unchecked: the hybrid scheduler verifies them
-   * ({@code SegmentVerifier}, docs/security.md) before it stores or plays them; a caller of
-   * this method must do the same.
-   *
-   * @return the segment's bytes; or fails with a {@link PeerFetchException} whose
-   *     {@link PeerFetchException#reason()} says why (absent, timeout, disconnected, ...)
-   */
-  public CompletableFuture<byte[]> fetch(SwarmKey swarm, String peerId, long segmentId) {
-    requireNonNull(swarm, "swarm");
-    requireNonNull(peerId, "peerId");
+  /** A fetch from one peer, as the scheduler makes it (tests); completes on the owner. */
+  CompletableFuture<byte[]> fetch(SwarmKey swarm, String peerId, long segmentId) {
     CompletableFuture<byte[]> result = new CompletableFuture<>();
     try {
       owner.execute(() -> {
-        Swarm state = closed ? null : swarms.get(swarm);
-        CompletableFuture<byte[]> inner = state == null
+        SwarmPort port = ports.get(swarm);
+        CompletableFuture<byte[]> inner = port == null
             ? CompletableFuture.failedFuture(new PeerFetchException(Reason.NOT_CONNECTED, "swarm " + swarm + " not joined"))
-            : state.fetch(peerId, segmentId);
-        inner.whenCompleteAsync((bytes, error) -> {
+            : port.fetch(peerId, segmentId);
+        inner.whenComplete((bytes, error) -> {
           if (error != null) {
             result.completeExceptionally(error);
           } else {
             result.complete(bytes);
           }
-        }, callbacks);
+        });
       });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       result.completeExceptionally(new PeerFetchException(Reason.CLOSED, "agent closed"));
     }
     return result;
   }
 
-  /**
-   * Gives up a {@link #fetch} of a segment from a peer: the peer is told to stop and the fetch's
-   * future fails with {@link PeerFetchException.Reason#GIVEN_UP}, whose
-   * {@link PeerFetchException#partialBytes()} holds the bytes received so far (so the caller can
-   * complete the segment elsewhere with a range request). No-op if there is no such fetch.
-   */
-  public void giveUp(SwarmKey swarm, String peerId, long segmentId) {
-    requireNonNull(swarm, "swarm");
-    requireNonNull(peerId, "peerId");
-    try {
-      owner.execute(() -> {
-        Swarm state = closed ? null : swarms.get(swarm);
-        if (state != null) {
-          state.giveUp(peerId, segmentId);
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // closed: every fetch has failed already
-    }
-  }
-
-  /**
-   * Disconnects a peer of a swarm and refuses it for {@link IntegritySettings#peerBanMillis()}
-   * (neither its offers nor ours to it are taken up): what happens to a peer that sent a corrupt
-   * segment. Its fetches in progress fail with {@link PeerFetchException.Reason#DISCONNECTED}.
-   * No-op if not joined.
-   */
-  public void banPeer(SwarmKey swarm, String peerId, String reason) {
-    requireNonNull(swarm, "swarm");
-    requireNonNull(peerId, "peerId");
-    requireNonNull(reason, "reason");
-    try {
-      owner.execute(() -> {
-        Swarm state = closed ? null : swarms.get(swarm);
-        if (state != null) {
-          log.warn("peer {} of swarm {} banned for {} ms: {}", peerId, swarm, config.integrity().peerBanMillis(), reason);
-          state.ban(peerId, reason);
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // closed: no connections left
-    }
+  /** Gives up a fetch from one peer, as the scheduler does (tests). */
+  void giveUp(SwarmKey swarm, String peerId, long segmentId) {
+    owner.execute(() -> {
+      SwarmPort port = ports.get(swarm);
+      if (port != null) {
+        port.giveUp(peerId, segmentId);
+      }
+    });
   }
 
   /**
@@ -462,7 +437,7 @@ public final class Agent implements AutoCloseable {
         }
         swarms.clear();
         connectedSnapshot.clear();
-        neighbourSnapshot.clear();
+        ports.clear();
         return true;
       });
     } catch (IllegalStateException e) {
@@ -530,23 +505,129 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  /** On the owner: a new {@link #neighbours} snapshot, then the listeners. */
+  /** On the owner: the swarm's scheduler hears (as a task of its own) that its neighbours changed. */
   private void refreshNeighbours(SwarmKey swarm, Swarm state) {
-    if (swarms.get(swarm) == state) {
-      List<String> connected = state.connectedPeerIds();
-      List<Neighbour> neighbours = new ArrayList<>(connected.size());
-      for (String peer : connected) {
-        neighbours.add(new Neighbour(peer, state.announcedBy(peer), state.loadingBy(peer)));
-      }
-      neighbourSnapshot.put(swarm, List.copyOf(neighbours));
-      for (Consumer<SwarmKey> listener : neighbourListeners) {
-        callbacks.execute(() -> listener.accept(swarm));
-      }
+    SwarmPort port = ports.get(swarm);
+    if (port != null && port.state == state) {
+      port.neighboursChanged();
     }
   }
 
   private String newPeerId() {
     return PeerIds.generate(random); // one ASCII id per swarm (PROTOCOL.md B.5)
+  }
+
+  /**
+   * The peer side of one joined swarm as its scheduler sees it. Everything but the constructor
+   * runs on the owner; {@code state} is null until the owner has started the swarm and after it
+   * left.
+   */
+  private final class SwarmPort implements SwarmPeers {
+    final SwarmKey swarm;
+    final String peerId;
+    Swarm state;
+    InFlightSegments inFlight;
+    Runnable neighboursChanged;
+    List<Neighbour> neighbours;
+    boolean changePosted;
+
+    SwarmPort(SwarmKey swarm, String peerId) {
+      this.swarm = swarm;
+      this.peerId = peerId;
+    }
+
+    @Override
+    public SwarmExecutor owner() {
+      return ownerExecutor;
+    }
+
+    @Override
+    public String selfId() {
+      return peerId;
+    }
+
+    @Override
+    public List<Neighbour> neighbours() {
+      if (state == null) {
+        return List.of();
+      }
+      if (neighbours == null) {
+        List<String> connected = state.connectedPeerIds();
+        List<Neighbour> now = new ArrayList<>(connected.size());
+        for (String peer : connected) {
+          now.add(new Neighbour(peer, state.announcedBy(peer), state.loadingBy(peer)));
+        }
+        neighbours = List.copyOf(now);
+      }
+      return neighbours;
+    }
+
+    @Override
+    public CompletableFuture<byte[]> fetch(String remotePeerId, long segmentId) {
+      requireNonNull(remotePeerId, "remotePeerId");
+      if (state == null) {
+        return CompletableFuture.failedFuture(new PeerFetchException(Reason.NOT_CONNECTED, "swarm " + swarm
+            + " not joined"));
+      }
+      return state.fetch(remotePeerId, segmentId);
+    }
+
+    @Override
+    public void giveUp(String remotePeerId, long segmentId) {
+      if (state != null) {
+        state.giveUp(remotePeerId, segmentId);
+      }
+    }
+
+    @Override
+    public void ban(String remotePeerId, String reason) {
+      if (state != null) {
+        log.warn("peer {} of swarm {} banned for {} ms: {}", remotePeerId, swarm, config.integrity().peerBanMillis(),
+            reason);
+        state.ban(remotePeerId, reason);
+      }
+    }
+
+    @Override
+    public void attach(InFlightSegments segments, Runnable listener) {
+      this.inFlight = requireNonNull(segments, "segments");
+      this.neighboursChanged = requireNonNull(listener, "listener");
+    }
+
+    @Override
+    public void inFlightChanged() {
+      scheduleAnnouncement(swarm);
+    }
+
+    @Override
+    public void detach() {
+      boolean hadInFlight = inFlight != null;
+      inFlight = null;
+      neighboursChanged = null;
+      if (hadInFlight) {
+        scheduleAnnouncement(swarm);
+      }
+    }
+
+    /** On the owner: a new neighbours list, and one coalesced task for the scheduler. */
+    void neighboursChanged() {
+      neighbours = null;
+      if (neighboursChanged == null || changePosted) {
+        return;
+      }
+      changePosted = true;
+      try {
+        owner.execute(() -> {
+          changePosted = false;
+          Runnable listener = neighboursChanged;
+          if (listener != null) {
+            listener.run();
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        // closed
+      }
+    }
   }
 
   private <T> T onOwner(Supplier<T> action) {

@@ -28,7 +28,7 @@ public final class PeerFetchException extends Exception {
     /** The agent or the swarm was closed. */
     CLOSED,
     /**
-     * The caller gave the fetch up ({@link Agent#giveUp}); {@link #partialBytes()} holds what had
+     * The caller gave the fetch up ({@code SwarmPeers.giveUp}); {@link #partialBytes()} holds what had
      * arrived, when the segment's size was known.
      */
     GIVEN_UP

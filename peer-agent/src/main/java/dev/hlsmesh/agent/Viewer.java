@@ -135,8 +135,8 @@ public final class Viewer implements AutoCloseable {
     IntegritySettings integrity = agentConfig.map(AgentConfig::integrity).orElse(IntegritySettings.defaults());
     this.verifier = SegmentVerifier.create(integrity, fetcher);
     if (agent == null) {
-      HybridSegmentLoader loader = new HybridSegmentLoader(null, swarmOfUrl(playlist), store, cdnLoader(),
-          stats, config.scheduler(), Clock.systemUTC(), timers, random, verifier);
+      HybridSegmentLoader loader = new HybridSegmentLoader(swarmOfUrl(playlist), null, store, cdnLoader(),
+          stats, config.scheduler(), Clock.systemUTC(), random, verifier);
       this.cdnOnly = own(made, loader);
       this.proxy = own(made, HlsProxy.start(playlist, fetcher, nonClosing(loader), stats, config.proxy()));
     } else {
@@ -238,10 +238,17 @@ public final class Viewer implements AutoCloseable {
 
   /**
    * Publishes this viewer's figures as meters of the application's Micrometer registry
-   * (docs/operations.md); close the result to remove them.
+   * (docs/operations.md), tagged with {@code tags}, until the viewer closes (which removes them).
    */
-  public AgentMetrics bindMetrics(MeterRegistry registry, Iterable<Tag> tags) {
-    return AgentMetrics.bind(stats, registry, tags);
+  public void bindMetrics(MeterRegistry registry, Iterable<Tag> tags) {
+    AgentMetrics metrics = AgentMetrics.bind(stats, registry, tags);
+    synchronized (this) {
+      if (!closed) {
+        players.add(metrics);
+        return;
+      }
+    }
+    metrics.close();
   }
 
   /**
@@ -479,8 +486,8 @@ public final class Viewer implements AutoCloseable {
       if (closed) {
         throw new IllegalStateException("viewer closed");
       }
-      shared = schedulers.computeIfAbsent(swarm, key -> new Shared(new HybridSegmentLoader(agent, key, store,
-          cdnLoader(), stats, config.scheduler(), Clock.systemUTC(), timers, random, verifier)));
+      shared = schedulers.computeIfAbsent(swarm, key -> new Shared(new HybridSegmentLoader(key, agent.swarmPeers(key),
+          store, cdnLoader(), stats, config.scheduler(), Clock.systemUTC(), random, verifier)));
       shared.users++;
     }
     AtomicBoolean released = new AtomicBoolean();

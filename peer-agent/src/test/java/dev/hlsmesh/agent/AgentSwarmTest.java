@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.hlsmesh.agent.PeerFetchException.Reason;
+import dev.hlsmesh.agent.scheduler.InFlightSegments;
+import dev.hlsmesh.agent.scheduler.SwarmPeers;
 import dev.hlsmesh.agent.store.InMemorySegmentStore;
 import dev.hlsmesh.agent.store.SegmentStore;
 import java.time.Clock;
@@ -97,36 +99,66 @@ class AgentSwarmTest {
   }
 
   @Test
-  void neighboursSeeStoredAndLoadingAnnouncementsAndListenersAreTold() throws Exception {
+  void neighboursSeeStoredAndLoadingAnnouncementsAndTheSchedulerIsTold() throws Exception {
     SwarmKey swarm = SwarmKey.ofHex("4444444444444444444444444444444444444444");
     InMemorySegmentStore seederStore = store();
     Agent seeder = agent(21, seederStore);
     Agent leecher = agent(22);
-    CountDownLatch told = new CountDownLatch(1);
-    leecher.addNeighbourListener(changed -> {
-      if (changed.equals(swarm) && !leecher.neighbours(swarm).isEmpty()
-          && leecher.neighbours(swarm).get(0).loadingSegmentIds().contains(8L)) {
-        told.countDown();
-      }
-    });
     String seederId = seeder.join(swarm);
     String leecherId = leecher.join(swarm);
     assertThat(seeder.peerId(swarm)).contains(seederId);
     assertThat(seeder.peerId(SwarmKey.ofHex("4444444444444444444444444444444444444445"))).isEmpty();
+    // The leecher's scheduler side: told on the owner after its neighbours changed.
+    SwarmPeers leecherPeers = leecher.swarmPeers(swarm);
+    CountDownLatch told = new CountDownLatch(1);
+    leecherPeers.owner().execute(() -> leecherPeers.attach(new FixedInFlight(List.of()), () -> {
+      List<Neighbour> now = leecherPeers.neighbours();
+      if (!now.isEmpty() && now.get(0).loadingSegmentIds().contains(8L)) {
+        told.countDown();
+      }
+    }));
     awaitConnected(leecher, swarm, seederId);
     awaitConnected(seeder, swarm, leecherId);
 
     seederStore.put(swarm, 7, new byte[] {1, 2, 3});
-    seeder.announceLoading(swarm, List.of(8L, 9L));
+    // The seeder's scheduler fetches 8 and 9 over HTTP: its in-flight segments are announced.
+    SwarmPeers seederPeers = seeder.swarmPeers(swarm);
+    FixedInFlight loading = new FixedInFlight(List.of(8L, 9L));
+    seederPeers.owner().execute(() -> {
+      seederPeers.attach(loading, () -> { });
+      seederPeers.inFlightChanged();
+    });
     await().atMost(CONNECT_BOUND).until(() -> leecher.neighbours(swarm).equals(
         List.of(new Neighbour(seederId, java.util.Set.of(7L), java.util.Set.of(8L, 9L)))));
-    assertThat(told.await(30, TimeUnit.SECONDS)).as("neighbour listener told").isTrue();
+    assertThat(told.await(30, TimeUnit.SECONDS)).as("the scheduler's listener told").isTrue();
 
-    seeder.announceLoading(swarm, List.of());
+    seederPeers.owner().execute(() -> {
+      loading.ids = List.of();
+      seederPeers.inFlightChanged();
+    });
     await().atMost(CONNECT_BOUND).until(() -> leecher.neighbours(swarm).equals(
         List.of(new Neighbour(seederId, java.util.Set.of(7L), java.util.Set.of()))));
     seeder.leave(swarm);
     await().atMost(CONNECT_BOUND).until(() -> leecher.neighbours(swarm).isEmpty());
+  }
+
+  /** In-flight segments as a scheduler would offer them, changed by the test on the owner. */
+  private static final class FixedInFlight implements InFlightSegments {
+    volatile List<Long> ids;
+
+    FixedInFlight(List<Long> ids) {
+      this.ids = ids;
+    }
+
+    @Override
+    public List<Long> loadingSegmentIds() {
+      return ids;
+    }
+
+    @Override
+    public dev.hlsmesh.agent.store.SegmentBuffer arriving(long segmentId) {
+      return null;
+    }
   }
 
   @Test

@@ -89,6 +89,18 @@ class ViewerTest {
   }
 
   @Test
+  void metricsAndTheStatsLogLiveAsLongAsTheViewer() {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    Viewer viewer = Viewer.start(ViewerConfig.cdnOnly().build(), origin.masterPlaylistUri());
+    viewer.bindMetrics(registry, io.micrometer.core.instrument.Tags.of("viewer", "1"));
+    viewer.logStats("viewer-1", 1_000);
+    assertThat(registry.getMeters()).as("bound").isNotEmpty();
+    viewer.close();
+    assertThat(registry.getMeters()).as("removed with the viewer").isEmpty();
+  }
+
+  @Test
   void aPlaylistThatIsNotHttpIsRefusedBeforeAnythingStarts() {
     assertThatThrownBy(() -> Viewer.start(ViewerConfig.cdnOnly().build(), URI.create("file:///tmp/x.m3u8")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected: an http or https URL");

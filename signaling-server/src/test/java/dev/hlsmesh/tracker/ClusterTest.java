@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * tests with separate processes are in {@code ClusterFaultIT}.
  */
 class ClusterTest {
-  private static final Duration BOUND = Duration.ofSeconds(20);
+  private static final Duration BOUND = Duration.ofSeconds(60);
   private static final int HEARTBEAT_MILLIS = 1_000;
   private static final AtomicInteger PREFIXES = new AtomicInteger();
   private static RedisServer redis;

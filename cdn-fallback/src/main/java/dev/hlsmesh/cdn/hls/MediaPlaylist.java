@@ -14,7 +14,10 @@ import java.util.Optional;
  * @param discontinuitySequence {@code EXT-X-DISCONTINUITY-SEQUENCE} (0 when absent)
  * @param endList {@code EXT-X-ENDLIST} present: the playlist will not change any more
  * @param playlistType {@code EXT-X-PLAYLIST-TYPE} ({@code VOD}, {@code EVENT})
- * @param segments the segments in playlist order (LL-HLS partial segments are not listed)
+ * @param segments the complete segments in playlist order
+ * @param lowLatency the LL-HLS tags: server control, parts (including those of the segment in
+ *     progress, which is not among {@code segments}), preload hint, rendition reports;
+ *     {@link LowLatency#NONE} for a plain playlist
  */
 public record MediaPlaylist(
         URI uri,
@@ -23,12 +26,21 @@ public record MediaPlaylist(
         long discontinuitySequence,
         boolean endList,
         Optional<String> playlistType,
-        List<Segment> segments) {
+        List<Segment> segments,
+        LowLatency lowLatency) {
 
     public MediaPlaylist {
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(playlistType, "playlistType");
         segments = List.copyOf(segments);
+        Objects.requireNonNull(lowLatency, "lowLatency");
+    }
+
+    /** A plain (not LL-HLS) media playlist. */
+    public MediaPlaylist(URI uri, int targetDurationSeconds, long mediaSequence, long discontinuitySequence,
+            boolean endList, Optional<String> playlistType, List<Segment> segments) {
+        this(uri, targetDurationSeconds, mediaSequence, discontinuitySequence, endList, playlistType, segments,
+                LowLatency.NONE);
     }
 
     /**

@@ -21,10 +21,11 @@ import java.util.OptionalLong;
 /**
  * Parses HLS playlists (RFC 8216 and its LL-HLS additions) into hlsmesh's own immutable model, so
  * that nothing else depends on the parser library's types. The text is parsed by
- * io.lindstrom:m3u8-parser in lenient mode: unknown tags and attributes are skipped, LL-HLS tags
- * are read and then ignored. What the library leaves to the reader is done here: relative URLs
- * are resolved against the playlist URL, and keys, init sections, byte-range offsets and program
- * date-times are carried forward to every segment they apply to.
+ * io.lindstrom:m3u8-parser in lenient mode: unknown tags and attributes are skipped. What the
+ * library leaves to the reader is done here: relative URLs are resolved against the playlist URL,
+ * keys, init sections, byte-range offsets and program date-times are carried forward to every
+ * segment they apply to, and LL-HLS parts get the media sequence number of their segment and
+ * their index in it (see {@link LowLatency}).
  *
  * <p>Stateless; any thread.
  */
@@ -109,7 +110,9 @@ public final class PlaylistParser {
         ByteRange previousRange = null;
         Instant nextDateTime = null;
         int position = 0;
+        List<Part> parts = new ArrayList<>();
         for (io.lindstrom.m3u8.model.MediaSegment s : parsed.mediaSegments()) {
+            addParts(playlistUri, mediaSequence + position, s.partialSegments(), parts);
             URI uri = resolve(playlistUri, s.uri());
             if (s.segmentKey().isPresent()) {
                 key = toKey(playlistUri, s.segmentKey().get());
@@ -163,8 +166,81 @@ public final class PlaylistParser {
             previousRange = range.orElse(null);
             position++;
         }
+        long inProgressMsn = mediaSequence + position;
+        addParts(playlistUri, inProgressMsn, parsed.partialSegments(), parts);
         return new MediaPlaylist(playlistUri, parsed.targetDuration(), mediaSequence, parsed.discontinuitySequence(),
-                endList, parsed.playlistType().map(Enum::name), segments);
+                endList, parsed.playlistType().map(Enum::name), segments,
+                lowLatency(playlistUri, parsed, parts, inProgressMsn));
+    }
+
+    /** Adds the parts of segment {@code msn} (in order), with byte-range offsets made explicit. */
+    private static void addParts(URI playlistUri, long msn, List<io.lindstrom.m3u8.model.PartialSegment> partials,
+            List<Part> out) throws PlaylistParseException {
+        Part previous = null;
+        for (io.lindstrom.m3u8.model.PartialSegment p : partials) {
+            if (!Double.isFinite(p.duration()) || p.duration() < 0) {
+                throw new PlaylistParseException(playlistUri, "EXT-X-PART DURATION: " + p.duration()
+                        + " (expected: >= 0)", null);
+            }
+            URI uri = resolve(playlistUri, p.uri());
+            Optional<ByteRange> range = Optional.empty();
+            if (p.byterange().isPresent()) {
+                io.lindstrom.m3u8.model.ByteRange r = p.byterange().get();
+                long offset;
+                if (r.offset().isPresent()) {
+                    offset = r.offset().get();
+                } else if (previous != null && previous.byteRange().isPresent() && uri.equals(previous.uri())) {
+                    offset = previous.byteRange().get().offset() + previous.byteRange().get().length();
+                } else {
+                    throw new PlaylistParseException(playlistUri, "EXT-X-PART BYTERANGE without offset for " + uri
+                            + " does not follow a part of the same resource", null);
+                }
+                range = Optional.of(byteRange(playlistUri, offset, r.length()));
+            }
+            int index = previous == null ? 0 : previous.partIndex() + 1;
+            previous = new Part(msn, index, uri, range, p.duration(), p.independent(), p.gap());
+            out.add(previous);
+        }
+    }
+
+    private static LowLatency lowLatency(URI playlistUri, io.lindstrom.m3u8.model.MediaPlaylist parsed,
+            List<Part> parts, long inProgressMsn) throws PlaylistParseException {
+        ServerControl control = ServerControl.NONE;
+        if (parsed.serverControl().isPresent()) {
+            io.lindstrom.m3u8.model.ServerControl c = parsed.serverControl().get();
+            control = new ServerControl(c.canBlockReload(), optional(c.holdBack()), optional(c.partHoldBack()),
+                    optional(c.canSkipUntil()));
+        }
+        OptionalDouble partTarget = parsed.partialSegmentInformation()
+                .map(i -> OptionalDouble.of(i.partTargetDuration())).orElse(OptionalDouble.empty());
+        Optional<PreloadHint> hint = Optional.empty();
+        if (parsed.preloadHint().isPresent()) {
+            io.lindstrom.m3u8.model.PreloadHint h = parsed.preloadHint().get();
+            long start = h.byteRangeStart().orElse(0L);
+            if (start < 0 || h.byteRangeLength().map(length -> length < 1).orElse(false)) {
+                throw new PlaylistParseException(playlistUri, "EXT-X-PRELOAD-HINT: BYTERANGE-START " + start
+                        + ", BYTERANGE-LENGTH " + h.byteRangeLength().orElse(null) + " (expected: >= 0, >= 1)", null);
+            }
+            int listedInProgress = (int) parts.stream().filter(p -> p.mediaSequenceNumber() == inProgressMsn).count();
+            hint = Optional.of(new PreloadHint(PreloadHint.Type.valueOf(h.type().name()), resolve(playlistUri, h.uri()),
+                    start, h.byteRangeLength().map(OptionalLong::of).orElse(OptionalLong.empty()), inProgressMsn,
+                    listedInProgress));
+        }
+        List<RenditionReport> reports = new ArrayList<>();
+        for (io.lindstrom.m3u8.model.RenditionReport r : parsed.renditionReports()) {
+            reports.add(new RenditionReport(resolve(playlistUri, r.uri()),
+                    r.lastMediaSequenceNumber().map(OptionalLong::of).orElse(OptionalLong.empty()),
+                    r.lastPartialSegmentIndex().map(OptionalLong::of).orElse(OptionalLong.empty())));
+        }
+        if (control.equals(ServerControl.NONE) && partTarget.isEmpty() && parts.isEmpty() && hint.isEmpty()
+                && reports.isEmpty()) {
+            return LowLatency.NONE;
+        }
+        return new LowLatency(control, partTarget, parts, hint, reports);
+    }
+
+    private static OptionalDouble optional(Optional<Double> value) {
+        return value.map(OptionalDouble::of).orElse(OptionalDouble.empty());
     }
 
     private static Optional<EncryptionKey> toKey(URI playlistUri, io.lindstrom.m3u8.model.SegmentKey key)

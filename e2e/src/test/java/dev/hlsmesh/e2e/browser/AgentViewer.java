@@ -55,9 +55,9 @@ final class AgentViewer implements AutoCloseable {
     this.peerId = agent.join(swarm);
     stats.connectedPeers(() -> agent.connectedPeers(swarm).size());
     this.fetcher = CdnFetcher.create(CdnConfig.defaults());
-    this.scheduler = new HybridSegmentLoader(agent, swarm, store, new CdnSegmentLoader(fetcher, stats, 10_000, 16 << 20),
-        stats, SchedulerSettings.defaults(), Clock.systemUTC(), timers, new Random(seed),
-        SegmentVerifier.create(config.integrity(), fetcher));
+    this.scheduler = new HybridSegmentLoader(swarm, agent.swarmPeers(swarm), store,
+        new CdnSegmentLoader(fetcher, stats, 10_000, 16 << 20), stats, SchedulerSettings.defaults(),
+        Clock.systemUTC(), new Random(seed), SegmentVerifier.create(config.integrity(), fetcher));
     SegmentLoader checking = new SegmentLoader() {
       @Override
       public CompletableFuture<byte[]> load(SegmentRequest request) {

@@ -57,6 +57,15 @@ final class BrowserViewer implements AutoCloseable {
    */
   static BrowserViewer open(String name, StaticFileServer pages, Path profile, URI master, URI tracker,
       Map<String, String> publicKeys, boolean recipe) throws IOException {
+    return open(name, pages, profile, master, tracker, publicKeys, recipe ? null : "defaults");
+  }
+
+  /**
+   * Opens the example page in a new Chromium with its {@code p2p} parameter: null for the
+   * recipe, {@code "defaults"} for p2p-media-loader's defaults, {@code "off"} for hls.js alone.
+   */
+  static BrowserViewer open(String name, StaticFileServer pages, Path profile, URI master, URI tracker,
+      Map<String, String> publicKeys, String p2p) throws IOException {
     Map<String, String> query = new LinkedHashMap<>();
     query.put("src", master.toString());
     query.put("tracker", tracker.toString());
@@ -64,8 +73,8 @@ final class BrowserViewer implements AutoCloseable {
       query.put("keys", publicKeys.entrySet().stream().map(e -> e.getKey() + ":" + e.getValue())
           .collect(Collectors.joining(",")));
     }
-    if (!recipe) {
-      query.put("p2p", "defaults");
+    if (p2p != null) {
+      query.put("p2p", p2p);
     }
     String search = query.entrySet().stream()
         .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))

@@ -4,8 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.agent.stats.SegmentSourceKind;
+import dev.hlsmesh.agent.store.SegmentBuffer;
 import dev.hlsmesh.cdn.fetch.BodyListener;
-import dev.hlsmesh.cdn.fetch.ByteCollector;
 import dev.hlsmesh.cdn.fetch.CdnFetcher;
 import dev.hlsmesh.cdn.fetch.Fetch;
 import dev.hlsmesh.cdn.fetch.FetchRequest;
@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Loads every segment from the CDN through a {@link CdnFetcher} (with its retries and
  * failover): what a plain player does, and what the hybrid scheduler falls back to. Counts the
- * bytes it receives as CDN bytes in an {@link AgentStats}.
+ * bytes it receives as CDN bytes in an {@link AgentStats}. Each segment is copied once, from the
+ * HTTP client's buffers into its {@link SegmentBuffer}; the answer is that buffer's array.
  *
  * <p>Thread-safe.
  */
@@ -53,15 +54,16 @@ public final class CdnSegmentLoader implements StreamingSegmentLoader {
 
   @Override
   public CompletableFuture<byte[]> load(SegmentRequest request) {
-    return load(request, BodyListener.discarding());
+    return load(request, new SegmentBuffer(maxSegmentBytes));
   }
 
   @Override
-  public CompletableFuture<byte[]> load(SegmentRequest request, BodyListener progress) {
+  public CompletableFuture<byte[]> load(SegmentRequest request, SegmentBuffer into) {
     requireNonNull(request, "request");
-    requireNonNull(progress, "progress");
+    requireNonNull(into, "into");
     Segment segment = request.segment();
     if (closed) {
+      into.fail();
       return CompletableFuture.failedFuture(new SegmentLoadException("loader closed"));
     }
     FetchRequest fetchRequest = FetchRequest.of(segment.uri(), fetchTimeout);
@@ -71,18 +73,26 @@ public final class CdnSegmentLoader implements StreamingSegmentLoader {
     if (request.playlist().live()) {
       fetchRequest = fetchRequest.asLiveSegment();
     }
-    ByteCollector body = new ByteCollector(maxSegmentBytes);
+    long prefixBytes = into.availableBytes();
     Fetch fetch = fetcher.fetch(fetchRequest, new BodyListener() {
       @Override
       public void onBodySize(long totalBytes) {
-        progress.onBodySize(totalBytes);
+        if (totalBytes > maxSegmentBytes) {
+          throw new IllegalStateException("segment of " + totalBytes + " bytes exceeds maxSegmentBytes " + maxSegmentBytes);
+        }
+        if (!into.size(prefixBytes + totalBytes)) {
+          throw new IllegalStateException("segment buffer refused a body of " + totalBytes + " bytes");
+        }
       }
 
       @Override
       public void onData(ByteBuffer chunk) {
-        ByteBuffer copy = chunk.duplicate();
-        body.onData(chunk);
-        progress.onData(copy);
+        if (into.availableBytes() - prefixBytes + (long) chunk.remaining() > maxSegmentBytes) {
+          throw new IllegalStateException("body larger than maxSegmentBytes " + maxSegmentBytes);
+        }
+        if (!into.append(chunk)) {
+          throw new IllegalStateException("segment buffer refused the bytes (beyond its size, or failed)");
+        }
       }
     });
     active.add(fetch);
@@ -94,13 +104,16 @@ public final class CdnSegmentLoader implements StreamingSegmentLoader {
         stats.recordReceived(SegmentSourceKind.CDN, outcome.bytesDelivered());
       }
       if (error != null) { // the fetcher promises never to fail; be safe anyway
+        into.fail();
         result.completeExceptionally(new SegmentLoadException("fetching " + segment.uri() + " failed: " + error, error));
-      } else if (outcome instanceof FetchResult.Completed) {
+      } else if (outcome instanceof FetchResult.Completed && into.complete()) {
         stats.recordSegmentCompleted(SegmentSourceKind.CDN);
-        result.complete(body.toByteArray());
+        result.complete(into.bytes());
       } else {
+        into.fail();
         result.completeExceptionally(new SegmentLoadException("fetching segment " + segment.mediaSequenceNumber()
-            + " (" + segment.uri() + ") from the CDN failed: " + outcome));
+            + " (" + segment.uri() + ") from the CDN failed: " + (outcome instanceof FetchResult.Completed
+            ? "its body does not match its announced size" : outcome)));
       }
     });
     result.whenComplete((bytes, error) -> {

@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.hlsmesh.agent.PeerFetchException;
 import dev.hlsmesh.agent.PeerFetchException.Reason;
-import dev.hlsmesh.agent.store.ArrivingSegment;
+import dev.hlsmesh.agent.store.SegmentBuffer;
 import dev.hlsmesh.agent.webrtc.PeerLink;
 import dev.hlsmesh.protocol.peer.CommandReassembler;
 import dev.hlsmesh.protocol.peer.CommandReassembler.Inbound;
@@ -18,7 +18,7 @@ import dev.hlsmesh.protocol.peer.PeerCommand.SegmentsAnnouncement;
 import dev.hlsmesh.protocol.peer.PeerFraming;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
@@ -48,7 +48,6 @@ import org.slf4j.LoggerFactory;
 public final class PeerSession {
   private static final Logger log = LoggerFactory.getLogger(PeerSession.class);
   private static final int MAX_PAYLOAD_CHUNK_BYTES = PeerFraming.DEFAULT_MAX_MESSAGE_BYTES;
-  private static final int INITIAL_RECEIVE_BUFFER_BYTES = 1 << 20;
 
   /** What the session tells its swarm. */
   public interface Listener {
@@ -88,12 +87,12 @@ public final class PeerSession {
     final long segmentId;
     final long requestId;
     final ByteBuffer whole;
-    final ArrivingSegment arriving;
+    final SegmentBuffer arriving;
     int position;
     boolean dataSent;
     boolean waiting;
 
-    Upload(long segmentId, long requestId, ByteBuffer whole, ArrivingSegment arriving, int position) {
+    Upload(long segmentId, long requestId, ByteBuffer whole, SegmentBuffer arriving, int position) {
       this.segmentId = segmentId;
       this.requestId = requestId;
       this.whole = whole;
@@ -109,7 +108,12 @@ public final class PeerSession {
     long requestId;
     boolean dataAccepted;
     long totalBytes = -1;
-    byte[] buffer = new byte[0];
+    /**
+     * The payload messages as the link delivered them (each already our own copy of the native
+     * buffer), joined into one array once complete: the segment's second and last copy, with
+     * memory growing only as bytes arrive.
+     */
+    List<byte[]> chunks = new ArrayList<>();
     int receivedBytes;
     boolean progressSinceRequest;
     ScheduledFuture<?> timer;
@@ -210,7 +214,7 @@ public final class PeerSession {
     if (current != null && current.segmentId == segmentId) {
       sendCommand(new CancelSegmentRequest(current.segmentId, current.requestId));
       stalePayloadPossible = true;
-      byte[] partial = current.receivedBytes == 0 ? new byte[0] : Arrays.copyOf(current.buffer, current.receivedBytes);
+      byte[] partial = joined(current);
       finish(current, new PeerFetchException(Reason.GIVEN_UP, "gave up segment " + segmentId + " from peer "
           + remotePeerId + " after " + current.receivedBytes + " bytes", partial, current.totalBytes));
       return;
@@ -303,8 +307,8 @@ public final class PeerSession {
     upload = null; // one upload per peer: a new request replaces the running one
     ByteBuffer segment = source.segment(request.segmentId());
     if (segment == null) {
-      ArrivingSegment arriving = source.arriving(request.segmentId());
-      if (arriving != null && arriving.state() != ArrivingSegment.State.FAILED
+      SegmentBuffer arriving = source.arriving(request.segmentId());
+      if (arriving != null && arriving.state() != SegmentBuffer.State.FAILED
           && request.byteOffset() <= Integer.MAX_VALUE) {
         // Served while it arrives: SegmentData once the size is known, then bytes as they come.
         upload = new Upload(request.segmentId(), request.requestId(), null, arriving, (int) request.byteOffset());
@@ -368,10 +372,10 @@ public final class PeerSession {
    * complete the segment elsewhere with a range request.
    */
   private ByteBuffer arrivingBytes(Upload current) {
-    ArrivingSegment arriving = current.arriving;
+    SegmentBuffer arriving = current.arriving;
     long total = arriving.totalBytes();
     if (!current.dataSent) {
-      if (arriving.state() == ArrivingSegment.State.FAILED || (total >= 0 && current.position > total)) {
+      if (arriving.state() == SegmentBuffer.State.FAILED || (total >= 0 && current.position > total)) {
         upload = null;
         sendCommand(new SegmentAbsent(current.segmentId, current.requestId));
         return null;
@@ -387,7 +391,7 @@ public final class PeerSession {
     if (next.hasRemaining() || current.position == total) {
       return next;
     }
-    if (arriving.state() != ArrivingSegment.State.ARRIVING) {
+    if (arriving.state() != SegmentBuffer.State.ARRIVING) {
       upload = null;
       sendCommand(new SegmentAbsent(current.segmentId, current.requestId));
       return null;
@@ -479,7 +483,6 @@ public final class PeerSession {
         return;
       }
       current.totalBytes = data.sizeBytes();
-      current.buffer = new byte[(int) Math.min(current.totalBytes, INITIAL_RECEIVE_BUFFER_BYTES)];
     }
     current.dataAccepted = true;
     stalePayloadPossible = false;
@@ -499,11 +502,7 @@ public final class PeerSession {
       violation("payload overflow: " + after + " bytes for a segment of " + current.totalBytes);
       return;
     }
-    if (after > current.buffer.length) {
-      long grown = Math.min(current.totalBytes, Math.max(after, 2L * current.buffer.length));
-      current.buffer = Arrays.copyOf(current.buffer, (int) grown);
-    }
-    System.arraycopy(message, 0, current.buffer, current.receivedBytes, message.length);
+    current.chunks.add(message); // kept as it came: the link hands us a fresh array per message
     current.receivedBytes = (int) after;
     current.progressSinceRequest = true;
     restartTimer(current);
@@ -524,9 +523,7 @@ public final class PeerSession {
       return;
     }
     consecutiveTimeouts = 0;
-    byte[] segment = current.buffer.length == current.totalBytes
-        ? current.buffer : Arrays.copyOf(current.buffer, (int) current.totalBytes);
-    finish(current, segment);
+    finish(current, joined(current));
   }
 
   private void onAbsent(SegmentAbsent absent) {
@@ -538,7 +535,7 @@ public final class PeerSession {
     if (current.dataAccepted) {
       // The peer was serving it while it arrived and its own transfer failed: a failed request,
       // as browsers take it, with the bytes so far kept for a range request elsewhere.
-      byte[] partial = Arrays.copyOf(current.buffer, current.receivedBytes);
+      byte[] partial = joined(current);
       finish(current, new PeerFetchException(Reason.ABSENT, "peer " + remotePeerId + " ended segment "
           + current.segmentId + " after " + current.receivedBytes + " of " + current.totalBytes + " bytes", partial,
           current.totalBytes));
@@ -568,7 +565,7 @@ public final class PeerSession {
     if (offset == 0) {
       current.totalBytes = -1;
       current.receivedBytes = 0;
-      current.buffer = new byte[0];
+      current.chunks = new ArrayList<>();
     }
     log.debug("peer {}: no bytes for {} ms, resuming segment {} at byte {}", remotePeerId,
         settings.noBytesTimeoutMillis(), current.segmentId, offset);
@@ -595,11 +592,22 @@ public final class PeerSession {
       Download current = download;
       download = null;
       cancelTimer(current);
-      current.buffer = null; // partial data is discarded, never passed on
+      current.chunks = null; // partial data is discarded, never passed on
       current.result.completeExceptionally(new PeerFetchException(Reason.PROTOCOL_VIOLATION,
           "peer " + remotePeerId + " broke the protocol: " + what));
     }
     link.close("protocol violation: " + what);
+  }
+
+  /** The bytes received so far as one array (the whole segment once complete). */
+  private static byte[] joined(Download current) {
+    byte[] joined = new byte[current.receivedBytes];
+    int at = 0;
+    for (byte[] chunk : current.chunks) {
+      System.arraycopy(chunk, 0, joined, at, chunk.length);
+      at += chunk.length;
+    }
+    return joined;
   }
 
   private void restartTimer(Download current) {

@@ -1,6 +1,6 @@
 package dev.hlsmesh.agent.peer;
 
-import dev.hlsmesh.agent.store.ArrivingSegment;
+import dev.hlsmesh.agent.store.SegmentBuffer;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -24,7 +24,7 @@ public interface SegmentSource {
    * A segment not held complete but still arriving, which can be served as its bytes come, or
    * {@code null}. Default: none.
    */
-  default ArrivingSegment arriving(long segmentId) {
+  default SegmentBuffer arriving(long segmentId) {
     return null;
   }
 }

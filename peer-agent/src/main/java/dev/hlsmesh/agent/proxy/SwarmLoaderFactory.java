@@ -7,7 +7,7 @@ import dev.hlsmesh.agent.delivery.SegmentLoader;
  * Makes the segment loader of one swarm for a proxy that moves its agent between swarms as the
  * player switches variants (see {@link HlsProxy#start(java.net.URI, dev.hlsmesh.cdn.fetch.CdnFetcher,
  * dev.hlsmesh.agent.Agent, SwarmLoaderFactory, dev.hlsmesh.agent.stats.AgentStats, ProxySettings)}).
- * Typically {@code swarm -> new HybridSegmentLoader(agent, swarm, store, new CdnSegmentLoader(...), ...)}.
+ * Typically {@code swarm -> new HybridSegmentLoader(swarm, agent.swarmPeers(swarm), store, new CdnSegmentLoader(...), ...)}.
  */
 @FunctionalInterface
 public interface SwarmLoaderFactory {

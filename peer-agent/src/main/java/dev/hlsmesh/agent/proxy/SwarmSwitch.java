@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * player reading several variants at once (ffmpeg opens every variant) therefore stays in all of
  * them. Streams without a swarm (subtitles) load through {@code plain}.
  *
- * <p>Thread-safe: every connection of the proxy calls it. State is guarded by this object's
- * monitor; joining and leaving happen outside it.
+ * <p>Thread-safe: every connection of the proxy calls it, on the proxy's event loops. State is
+ * guarded by this object's monitor, held only for bookkeeping: joining, leaving and the loaders
+ * never wait for another thread.
  */
 final class SwarmSwitch implements SegmentLoader {
   private static final Logger log = LoggerFactory.getLogger(SwarmSwitch.class);
@@ -149,8 +150,9 @@ final class SwarmSwitch implements SegmentLoader {
       }
       Joined entry = joined.get(key);
       if (entry == null) {
-        // Joining waits for the agent's thread (microseconds) but never for the network, so it
-        // is done under the monitor: two connections asking for the same new swarm join it once.
+        // Joining and opening the swarm's loader hand their work to the agent's thread and
+        // return at once, so they are done under the monitor: two connections asking for the
+        // same new swarm join it once, and no event loop waits.
         boolean own = membership.join(key);
         entry = new Joined(key, swarm.type(), factory.open(key), own);
         joined.put(key, entry);
@@ -203,12 +205,13 @@ final class SwarmSwitch implements SegmentLoader {
       joined.remove(entry.swarm);
     }
     log.debug("leaving swarm {}: unused for {} ms after a switch", entry.swarm, leaveGraceMillis);
-    // Leaving closes peer connections on the agent's thread: not on the timer's (an event loop).
-    CompletableFuture.runAsync(() -> close(entry)).whenComplete((ignored, error) -> {
-      if (error != null) {
-        log.warn("leaving swarm {} failed: {}", entry.swarm, error.toString());
-      }
-    });
+    // Closing the loader and leaving hand the work to the agent's thread and return at once,
+    // so this runs on the timer's thread (an event loop) as it is.
+    try {
+      close(entry);
+    } catch (RuntimeException e) {
+      log.warn("leaving swarm {} failed: {}", entry.swarm, e.toString());
+    }
   }
 
   private void close(Joined entry) {

@@ -2,8 +2,8 @@ package dev.hlsmesh.agent.scheduler;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.hlsmesh.agent.Agent;
 import dev.hlsmesh.agent.IntegritySettings;
+import dev.hlsmesh.agent.Neighbour;
 import dev.hlsmesh.agent.PeerFetchException;
 import dev.hlsmesh.agent.SwarmKey;
 import dev.hlsmesh.agent.delivery.CdnSegmentLoader;
@@ -11,9 +11,9 @@ import dev.hlsmesh.agent.delivery.HlsStream;
 import dev.hlsmesh.agent.delivery.SegmentLoadException;
 import dev.hlsmesh.agent.delivery.SegmentLoader;
 import dev.hlsmesh.agent.delivery.SegmentRequest;
+import dev.hlsmesh.agent.delivery.StreamingSegmentLoader;
 import dev.hlsmesh.agent.integrity.SegmentVerifier;
 import dev.hlsmesh.agent.integrity.Verdict;
-import dev.hlsmesh.agent.delivery.StreamingSegmentLoader;
 import dev.hlsmesh.agent.scheduler.Planner.Decision;
 import dev.hlsmesh.agent.scheduler.Planner.FromCdn;
 import dev.hlsmesh.agent.scheduler.Planner.FromPeer;
@@ -22,18 +22,16 @@ import dev.hlsmesh.agent.stats.AgentEvent;
 import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.agent.stats.CdnFallbackReason;
 import dev.hlsmesh.agent.stats.SegmentSourceKind;
-import dev.hlsmesh.agent.store.ArrivingSegment;
+import dev.hlsmesh.agent.store.SegmentBuffer;
 import dev.hlsmesh.agent.store.SegmentStore;
 import dev.hlsmesh.cdn.ByteRange;
 import dev.hlsmesh.cdn.TaskScheduler;
-import dev.hlsmesh.cdn.fetch.BodyListener;
 import dev.hlsmesh.cdn.hls.MediaPlaylist;
 import dev.hlsmesh.cdn.hls.Segment;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -41,8 +39,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +49,9 @@ import org.slf4j.LoggerFactory;
  * The hybrid scheduler: a {@link SegmentLoader} that decides per segment between peers and the
  * CDN ({@link Planner} has the rules), so that the local HLS proxy and the virtual player are
  * served through it. What it fetches it keeps in the agent's {@link SegmentStore}, which the agent
- * announces and serves to its peers; while it fetches a segment from the CDN it announces it as
- * "being fetched over HTTP" so that neighbours wait for it instead of fetching it too.
+ * announces and serves to its peers; while it fetches a segment from the CDN it offers it to its
+ * peers from the segment's one {@link SegmentBuffer} and announces it as "being fetched over
+ * HTTP", so that neighbours wait for it instead of fetching it too.
  *
  * <p>When it sees a new live segment in a playlist and wins the election for it, it fetches it
  * at once, before its own player asks: the elected agent is the neighbourhood's early fetcher.
@@ -59,35 +59,37 @@ import org.slf4j.LoggerFactory;
  * <p>With {@link SchedulerSettings#p2pEnabled()} false it only passes requests to the CDN loader:
  * the agent behaves exactly like a plain player.
  *
- * <p>Thread-safe: any thread may call it; its state is guarded by this object's monitor and
- * nothing blocks while holding it. The futures it returns complete on the thread that delivered
- * the bytes (a peer-callback or HTTP thread); cancelling one does not stop the fetch, which may
- * still serve peers.
+ * <p>Threads: any thread may call it. Its state (jobs, rates, in-flight segments) belongs to the
+ * swarm's owner ({@link SwarmPeers#owner()}): every call and every completion (peer fetch, CDN
+ * fetch, integrity check, timer) becomes a task there, so there is no lock and nothing blocks.
+ * Time comes from the injected clock and timers from the owner, so a simulation can run this
+ * class unchanged on a simulated clock and executor. The futures it returns complete on the
+ * owner: continuations must be quick and must not block. Cancelling one does not stop the fetch,
+ * which may still serve peers.
  */
 public final class HybridSegmentLoader implements SegmentLoader {
   private static final Logger log = LoggerFactory.getLogger(HybridSegmentLoader.class);
   private static final long DEFAULT_EXPECTED_BYTES = 512 * 1024;
   /** How long a peer given up at the safety point has to hand back its partial bytes. */
   private static final long GIVE_UP_GRACE_MILLIS = 250;
-  /** A larger segment is only served to peers once complete. */
-  private static final int MAX_SHARED_WHILE_ARRIVING_BYTES = 64 << 20;
+  /** The buffer's own bound; the CDN loader enforces its (smaller) segment size limit. */
+  private static final int MAX_BUFFER_BYTES = Integer.MAX_VALUE - 8;
 
-  private final PeerNetwork network;
+  private final SwarmPeers peers;
+  private final SwarmExecutor owner;
   private final SwarmKey swarm;
   private final SegmentStore store;
   private final SegmentLoader cdn;
   private final AgentStats stats;
   private final SchedulerSettings settings;
   private final Clock clock;
-  private final TaskScheduler timers;
   private final Random random;
   private final Planner planner;
   private final SegmentVerifier verifier;
+  private final InFlightSegments inFlight = new InFlightView();
 
-  // Guarded by this.
+  // Owned by the owner executor.
   private final Map<Long, Job> jobs = new HashMap<>();
-  /** Segments being received (from the CDN or a peer), announced in {@code p}. */
-  private final Set<Long> arriving = new TreeSet<>();
   private final Throughput cdnRate;
   private final Map<String, Throughput> peerRates = new HashMap<>();
   private final long startedMillis;
@@ -95,7 +97,7 @@ public final class HybridSegmentLoader implements SegmentLoader {
   private long newestSeenMsn = Long.MIN_VALUE;
   private boolean closed;
 
-  /** One segment wanted by the player or fetched ahead for the neighbourhood. */
+  /** One segment wanted by the player or fetched ahead for the neighbourhood: what "in flight" means. */
   private static final class Job {
     final long segmentId;
     final CompletableFuture<byte[]> result = new CompletableFuture<>();
@@ -106,14 +108,16 @@ public final class HybridSegmentLoader implements SegmentLoader {
     final Set<String> notServingWhileLoading = new HashSet<>();
     SegmentRequest request;
     boolean peerWasLoading;
-    /** The running download (CDN or peer) as our peers see it while it arrives; null when not shared. */
-    ArrivingSegment arriving;
+    /** The whole segment's CDN buffer, offered to peers while it arrives; null when not offered. */
+    SegmentBuffer shared;
     long deadlineMillis;
     boolean peerFetching;
     String peerInFlight;
     boolean givingUp;
     long giveUpAtMillis;
     boolean cdnFetching;
+    /** A CDN fetch of the whole segment (announced in {@code p}), not of a range after a peer's prefix. */
+    boolean cdnWhole;
     boolean settled;
     TaskScheduler.Cancellable timer;
 
@@ -127,69 +131,58 @@ public final class HybridSegmentLoader implements SegmentLoader {
   }
 
   /**
-   * A scheduler for one swarm the agent has joined.
+   * A scheduler for one swarm, checking peer copies with the {@code integrity} settings: through
+   * the CDN loader's fetcher (signed sidecars, HEAD sizes) when it is a {@link CdnSegmentLoader},
+   * otherwise with byte-range sizes and the validator only.
    *
-   * @param agent the agent; it must have {@linkplain Agent#join joined} {@code swarm}
+   * @param swarm the swarm (for stats and the store's keys)
+   * @param peers the swarm's peer side and owner ({@code agent.swarmPeers(swarm)}); null only when
+   *     {@code settings} has P2P disabled
    * @param store the agent's store (the one it serves); fetched segments go there
    * @param cdn loads segments from the CDN (counting CDN bytes in {@code stats}); closed with this
    * @param stats where bytes from peers are counted
    * @param clock the clock of the playback deadlines (the player's clock)
-   * @param timers runs the scheduler's waits on {@code clock}'s time
    * @param random draws the election jitter
    */
-  public HybridSegmentLoader(Agent agent, SwarmKey swarm, SegmentStore store, SegmentLoader cdn, AgentStats stats,
-      SchedulerSettings settings, Clock clock, TaskScheduler timers, Random random) {
-    this(agent, swarm, store, cdn, stats, settings, clock, timers, random, defaultVerifier(agent, cdn));
-  }
-
-  /**
-   * The agent's integrity settings, with sidecars and HEAD sizes through the CDN loader's fetcher
-   * when it is a {@link CdnSegmentLoader}; otherwise byte-range sizes and the validator only.
-   */
-  private static SegmentVerifier defaultVerifier(Agent agent, SegmentLoader cdn) {
-    IntegritySettings integrity = agent == null ? IntegritySettings.defaults() : agent.config().integrity();
-    return cdn instanceof CdnSegmentLoader cdnLoader
-        ? SegmentVerifier.create(integrity, cdnLoader.fetcher())
-        : SegmentVerifier.withoutCdn(integrity);
+  public HybridSegmentLoader(SwarmKey swarm, SwarmPeers peers, SegmentStore store, SegmentLoader cdn,
+      AgentStats stats, SchedulerSettings settings, Clock clock, Random random, IntegritySettings integrity) {
+    this(swarm, peers, store, cdn, stats, settings, clock, random, verifierFor(requireNonNull(integrity, "integrity"),
+        requireNonNull(cdn, "cdn")));
   }
 
   /**
    * As the other constructor, with the check every segment from a peer passes before it is
    * stored, shared or played (docs/security.md); {@link SegmentVerifier#create} makes one that
-   * fetches the platform's signed sidecars from the CDN. The other constructor makes that one
-   * from the agent's {@link IntegritySettings} when {@code cdn} is a {@link CdnSegmentLoader},
-   * and otherwise checks byte-range sizes and the configured validator only.
+   * fetches the platform's signed sidecars from the CDN.
    */
-  public HybridSegmentLoader(Agent agent, SwarmKey swarm, SegmentStore store, SegmentLoader cdn, AgentStats stats,
-      SchedulerSettings settings, Clock clock, TaskScheduler timers, Random random, SegmentVerifier verifier) {
-    this(settings.p2pEnabled() ? PeerNetwork.of(requireNonNull(agent, "agent"), requireNonNull(swarm, "swarm")) : null,
-        swarm, store, cdn, stats, settings, clock, timers, random, verifier);
-  }
-
-  HybridSegmentLoader(PeerNetwork network, SwarmKey swarm, SegmentStore store, SegmentLoader cdn, AgentStats stats,
-      SchedulerSettings settings, Clock clock, TaskScheduler timers, Random random) {
-    this(network, swarm, store, cdn, stats, settings, clock, timers, random,
-        SegmentVerifier.withoutCdn(IntegritySettings.defaults()));
-  }
-
-  HybridSegmentLoader(PeerNetwork network, SwarmKey swarm, SegmentStore store, SegmentLoader cdn, AgentStats stats,
-      SchedulerSettings settings, Clock clock, TaskScheduler timers, Random random, SegmentVerifier verifier) {
-    this.verifier = requireNonNull(verifier, "verifier");
+  public HybridSegmentLoader(SwarmKey swarm, SwarmPeers peers, SegmentStore store, SegmentLoader cdn,
+      AgentStats stats, SchedulerSettings settings, Clock clock, Random random, SegmentVerifier verifier) {
     this.settings = requireNonNull(settings, "settings");
-    this.network = settings.p2pEnabled() ? requireNonNull(network, "network") : null;
     this.swarm = requireNonNull(swarm, "swarm");
+    this.peers = settings.p2pEnabled() ? requireNonNull(peers, "peers (required with P2P enabled)") : null;
+    this.owner = this.peers == null ? null : requireNonNull(this.peers.owner(), "peers.owner()");
     this.store = requireNonNull(store, "store");
     this.cdn = requireNonNull(cdn, "cdn");
     this.stats = requireNonNull(stats, "stats");
     this.clock = requireNonNull(clock, "clock");
-    this.timers = requireNonNull(timers, "timers");
     this.random = requireNonNull(random, "random");
+    this.verifier = requireNonNull(verifier, "verifier");
     this.planner = new Planner(settings);
     this.cdnRate = new Throughput(settings.initialCdnBytesPerSecond());
     this.startedMillis = clock.millis();
-    if (this.network != null) {
-      this.network.onChange(this::onNeighboursChanged);
+    if (this.peers != null) {
+      submit(() -> {
+        if (!closed) {
+          this.peers.attach(inFlight, this::onNeighboursChanged);
+        }
+      });
     }
+  }
+
+  private static SegmentVerifier verifierFor(IntegritySettings integrity, SegmentLoader cdn) {
+    return cdn instanceof CdnSegmentLoader cdnLoader
+        ? SegmentVerifier.create(integrity, cdnLoader.fetcher())
+        : SegmentVerifier.withoutCdn(integrity);
   }
 
   @Override
@@ -198,27 +191,32 @@ public final class HybridSegmentLoader implements SegmentLoader {
     if (!settings.p2pEnabled()) {
       return loadFromCdnOnly(request);
     }
-    long segmentId = request.segment().id();
-    Optional<ByteBuffer> held = store.get(swarm, segmentId);
-    if (held.isPresent()) {
-      return CompletableFuture.completedFuture(bytes(held.get()));
-    }
-    Job job;
-    synchronized (this) {
-      if (closed) {
-        return CompletableFuture.failedFuture(new SegmentLoadException("scheduler closed"));
-      }
-      job = jobs.get(segmentId);
-      if (job == null) {
-        job = newJob(request);
-      } else {
-        job.request = request;
-        job.deadlineMillis = Math.min(job.deadlineMillis, request.playbackDeadline().toEpochMilli());
-      }
-      step(job);
-    }
     // The player's view: cancelling it leaves the fetch running for the neighbourhood.
     CompletableFuture<byte[]> view = new CompletableFuture<>();
+    if (!submit(() -> loadOnOwner(request, view))) {
+      view.completeExceptionally(new SegmentLoadException("scheduler closed"));
+    }
+    return view;
+  }
+
+  private void loadOnOwner(SegmentRequest request, CompletableFuture<byte[]> view) {
+    if (closed) {
+      view.completeExceptionally(new SegmentLoadException("scheduler closed"));
+      return;
+    }
+    long segmentId = request.segment().id();
+    Optional<SegmentBuffer> held = store.held(swarm, segmentId);
+    if (held.isPresent()) {
+      view.complete(held.get().bytes()); // the stored buffer itself: no copy
+      return;
+    }
+    Job job = jobs.get(segmentId);
+    if (job == null) {
+      job = newJob(request);
+    } else {
+      job.request = request;
+      job.deadlineMillis = Math.min(job.deadlineMillis, request.playbackDeadline().toEpochMilli());
+    }
     job.result.whenComplete((bytes, error) -> {
       if (error != null) {
         view.completeExceptionally(error);
@@ -226,7 +224,7 @@ public final class HybridSegmentLoader implements SegmentLoader {
         view.complete(bytes);
       }
     });
-    return view;
+    step(job);
   }
 
   @Override
@@ -234,71 +232,94 @@ public final class HybridSegmentLoader implements SegmentLoader {
     if (!settings.p2pEnabled() || !settings.uploadEnabled() || !playlist.live() || playlist.segments().isEmpty()) {
       return;
     }
-    synchronized (this) {
-      if (closed) {
-        return;
+    submit(() -> onPlaylist(stream, playlist));
+  }
+
+  private void onPlaylist(HlsStream stream, MediaPlaylist playlist) {
+    if (closed) {
+      return;
+    }
+    List<Segment> fresh = new ArrayList<>();
+    for (Segment segment : playlist.segments()) {
+      if (segment.mediaSequenceNumber() > newestSeenMsn) {
+        fresh.add(segment);
       }
-      List<Segment> fresh = new ArrayList<>();
-      for (Segment segment : playlist.segments()) {
-        if (segment.mediaSequenceNumber() > newestSeenMsn) {
-          fresh.add(segment);
-        }
+    }
+    if (fresh.isEmpty()) {
+      return;
+    }
+    if (newestSeenMsn == Long.MIN_VALUE) {
+      fresh = fresh.subList(fresh.size() - 1, fresh.size()); // joining: older ones are someone else's news
+    }
+    newestSeenMsn = playlist.lastMediaSequenceNumber();
+    long now = clock.millis();
+    // About when a player started the usual three target durations behind live will need it.
+    Instant deadline = Instant.ofEpochMilli(now + 3L * playlist.targetDurationSeconds() * 1000);
+    for (Segment segment : fresh) {
+      if (jobs.containsKey(segment.id()) || store.contains(swarm, segment.id())) {
+        continue;
       }
-      if (fresh.isEmpty()) {
-        return;
+      List<String> others = new ArrayList<>();
+      for (Neighbour n : peers.neighbours()) {
+        others.add(n.peerId());
       }
-      if (newestSeenMsn == Long.MIN_VALUE) {
-        fresh = fresh.subList(fresh.size() - 1, fresh.size()); // joining: older ones are someone else's news
-      }
-      newestSeenMsn = playlist.lastMediaSequenceNumber();
-      long now = clock.millis();
-      // About when a player started the usual three target durations behind live will need it.
-      Instant deadline = Instant.ofEpochMilli(now + 3L * playlist.targetDurationSeconds() * 1000);
-      for (Segment segment : fresh) {
-        if (jobs.containsKey(segment.id()) || store.contains(swarm, segment.id())) {
-          continue;
-        }
-        List<String> others = new ArrayList<>();
-        for (dev.hlsmesh.agent.Neighbour n : network.neighbours()) {
-          others.add(n.peerId());
-        }
-        if (Planner.rank(segment.id(), network.selfId(), others) < settings.electedFetchers()) {
-          // Elected: this agent fetches it for the neighbourhood (after its election delay,
-          // unless someone announces it first), before its own player asks.
-          log.debug("segment {}: elected, fetching it ahead of the player", segment.id());
-          step(newJob(new SegmentRequest(stream, playlist, segment, deadline)));
-        }
+      if (Planner.rank(segment.id(), peers.selfId(), others) < settings.electedFetchers()) {
+        // Elected: this agent fetches it for the neighbourhood (after its election delay,
+        // unless someone announces it first), before its own player asks.
+        log.debug("segment {}: elected, fetching it ahead of the player", segment.id());
+        step(newJob(new SegmentRequest(stream, playlist, segment, deadline)));
       }
     }
   }
 
-  /** Stops: pending loads fail, waits are cancelled, the CDN loader is closed. */
+  /**
+   * Stops: pending loads fail, waits are cancelled, the CDN loader is closed. Returns at once;
+   * the rest happens on the owner (at once too when the owner has shut down).
+   */
   @Override
   public void close() {
-    List<Job> pending;
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      pending = new ArrayList<>(jobs.values());
-      jobs.clear();
+    if (peers == null) {
+      cdn.close();
+      return;
     }
-    if (network != null) {
-      network.close();
+    if (!submit(this::closeOnOwner)) {
+      closeOnOwner(); // the owner has stopped: nobody else touches the state any more
     }
+  }
+
+  private void closeOnOwner() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    peers.detach();
+    List<Job> pending = new ArrayList<>(jobs.values());
+    jobs.clear();
     for (Job job : pending) {
       if (job.timer != null) {
         job.timer.cancel();
+      }
+      if (job.shared != null) {
+        job.shared.fail();
       }
       job.result.completeExceptionally(new SegmentLoadException("scheduler closed"));
     }
     cdn.close();
   }
 
-  /** Segments being decided or fetched now (tests). */
-  synchronized int pendingSegments() {
+  /** Segments being decided or fetched now (tests; on the owner). */
+  int pendingSegments() {
     return jobs.size();
+  }
+
+  /** Runs {@code task} on the owner; false if the owner no longer takes tasks. */
+  private boolean submit(Runnable task) {
+    try {
+      owner.execute(task);
+      return true;
+    } catch (RejectedExecutionException e) {
+      return false;
+    }
   }
 
   private Job newJob(SegmentRequest request) {
@@ -309,20 +330,18 @@ public final class HybridSegmentLoader implements SegmentLoader {
   }
 
   private void onNeighboursChanged() {
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      for (Job job : new ArrayList<>(jobs.values())) {
-        step(job);
-      }
+    if (closed) {
+      return;
+    }
+    for (Job job : new ArrayList<>(jobs.values())) {
+      step(job);
     }
   }
 
   private Decision decide(Job job, long now) {
     long expected = expectedBytes > 0 ? expectedBytes : DEFAULT_EXPECTED_BYTES;
     Planner.Situation situation = new Planner.Situation(job.segmentId, now, job.deadlineMillis, job.firstWantedMillis,
-        job.jitterMillis, expected, network.selfId(), network.neighbours(), job.failedPeers,
+        job.jitterMillis, expected, peers.selfId(), peers.neighbours(), job.failedPeers,
         startedMillis + settings.joinGraceMillis(), job.notServingWhileLoading);
     return planner.decide(situation, cdnRate, this::peerRate);
   }
@@ -331,7 +350,7 @@ public final class HybridSegmentLoader implements SegmentLoader {
     return peerRates.computeIfAbsent(peerId, id -> new Throughput(settings.initialPeerBytesPerSecond()));
   }
 
-  /** Decides again what to do for a job. Under the monitor. */
+  /** Decides again what to do for a job. On the owner. */
   private void step(Job job) {
     if (closed || job.settled || job.result.isDone() || job.cdnFetching) {
       return; // the CDN is the last resort: once it runs there is nothing better to start
@@ -347,7 +366,7 @@ public final class HybridSegmentLoader implements SegmentLoader {
         if (!job.givingUp) {
           job.givingUp = true;
           job.giveUpAtMillis = now;
-          network.giveUp(job.peerInFlight, job.segmentId);
+          peers.giveUp(job.peerInFlight, job.segmentId);
         }
         if (now < job.giveUpAtMillis + GIVE_UP_GRACE_MILLIS) {
           wakeAt(job, job.giveUpAtMillis + GIVE_UP_GRACE_MILLIS);
@@ -375,15 +394,11 @@ public final class HybridSegmentLoader implements SegmentLoader {
       job.timer.cancel();
     }
     long delay = Math.max(0, atMillis - clock.millis());
-    job.timer = timers.schedule(() -> {
-      synchronized (this) {
-        step(job);
-      }
-    }, delay);
+    job.timer = owner.schedule(() -> step(job), delay);
   }
 
   private void startPeer(Job job, String peerId) {
-    job.peerWasLoading = network.neighbours().stream()
+    job.peerWasLoading = peers.neighbours().stream()
         .anyMatch(n -> n.peerId().equals(peerId) && !n.storedSegmentIds().contains(job.segmentId));
     job.peerFetching = true;
     job.peerInFlight = peerId;
@@ -391,126 +406,86 @@ public final class HybridSegmentLoader implements SegmentLoader {
     long startMillis = clock.millis();
     CompletableFuture<byte[]> fetch;
     try {
-      fetch = network.fetch(peerId, job.segmentId);
+      fetch = peers.fetch(peerId, job.segmentId);
     } catch (RuntimeException e) {
       fetch = CompletableFuture.failedFuture(e);
     }
-    fetch.whenComplete((bytes, error) -> onPeerDone(job, peerId, startMillis, bytes, error));
-  }
-
-
-  /**
-   * Offers the segment to peers while it arrives: a fresh {@link ArrivingSegment} in the store,
-   * replacing (and failing) the job's earlier one. Null when uploads are off. Under the monitor.
-   */
-  private ArrivingSegment shareWhileArriving(Job job) {
-    if (!settings.uploadEnabled()) {
-      return null;
-    }
-    endArriving(job, job.arriving, null);
-    ArrivingSegment arriving = new ArrivingSegment(MAX_SHARED_WHILE_ARRIVING_BYTES);
-    job.arriving = arriving;
-    store.putArriving(swarm, job.segmentId, arriving);
-    return arriving;
-  }
-
-  /**
-   * Ends the job's arriving segment if it is still {@code arriving}: complete when {@code bytes}
-   * are all of it, failed otherwise (uploads from it then end with Absent). The store drops it
-   * when the segment is stored, or here when nothing will be. Under the monitor.
-   */
-  private void endArriving(Job job, ArrivingSegment arriving, byte[] bytes) {
-    if (arriving == null || job.arriving != arriving) {
-      return;
-    }
-    job.arriving = null;
-    if (bytes != null && arriving.totalBytes() == bytes.length && arriving.availableBytes() == bytes.length) {
-      arriving.complete();
-    } else {
-      arriving.fail();
-      store.removeArriving(swarm, job.segmentId, arriving);
-    }
+    // Its own task even when the fetch failed at once: no re-entry into step().
+    fetch.whenComplete((bytes, error) -> submit(() -> onPeerDone(job, peerId, startMillis, bytes, error)));
   }
 
   private void onPeerDone(Job job, String peerId, long startMillis, byte[] bytes, Throwable error) {
     if (error == null) {
       // Nothing from a peer is stored, re-shared or played before it is checked; the job stays
       // "peer fetching" meanwhile, so the CDN still takes over at the safety point.
-      verifier.verify(job.request, bytes).whenComplete((verdict, e) -> onPeerChecked(job, peerId, startMillis, bytes,
-          verdict == null ? Verdict.UNPROVEN : verdict));
+      verifier.verify(job.request, bytes).whenComplete((verdict, e) -> submit(() -> onPeerChecked(job, peerId,
+          startMillis, bytes, verdict == null ? Verdict.UNPROVEN : verdict)));
       return;
     }
-    synchronized (this) {
-      job.peerFetching = false;
-      job.peerInFlight = null;
-      job.givingUp = false;
-      Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-          ? error.getCause() : error;
-      if (cause instanceof PeerFetchException partly && partly.partialBytes().length > 0
-          && partly.totalBytes() > partly.partialBytes().length && !job.settled && !job.cdnFetching && !closed) {
-        // Given up at the safety point, or the peer's own download failed part way.
-        stats.recordReceived(SegmentSourceKind.PEER, partly.partialBytes().length);
-        startCdnRest(job, peerId, partly.partialBytes(), partly.totalBytes());
-        return;
-      }
-      if (job.peerWasLoading && cause instanceof PeerFetchException absent
-          && absent.reason() == PeerFetchException.Reason.ABSENT) {
-        job.notServingWhileLoading.add(peerId); // ask it again once it holds the segment
-      } else {
-        job.failedPeers.add(peerId);
-      }
-      log.debug("segment {} from peer {} failed: {}", job.segmentId, peerId, error.toString());
-      stats.recordFailure(swarm, AgentEvent.FailureKind.PEER_FETCH,
-          "segment " + job.segmentId + " from peer " + peerId + ": " + cause);
-      step(job);
+    job.peerFetching = false;
+    job.peerInFlight = null;
+    job.givingUp = false;
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof PeerFetchException partly && partly.partialBytes().length > 0
+        && partly.totalBytes() > partly.partialBytes().length && !job.settled && !job.cdnFetching && !closed) {
+      // Given up at the safety point, or the peer's own download failed part way.
+      stats.recordReceived(SegmentSourceKind.PEER, partly.partialBytes().length);
+      startCdnRest(job, peerId, partly.partialBytes(), partly.totalBytes());
+      return;
     }
+    if (job.peerWasLoading && cause instanceof PeerFetchException absent
+        && absent.reason() == PeerFetchException.Reason.ABSENT) {
+      job.notServingWhileLoading.add(peerId); // ask it again once it holds the segment
+    } else {
+      job.failedPeers.add(peerId);
+    }
+    log.debug("segment {} from peer {} failed: {}", job.segmentId, peerId, error.toString());
+    stats.recordFailure(swarm, AgentEvent.FailureKind.PEER_FETCH,
+        "segment " + job.segmentId + " from peer " + peerId + ": " + cause);
+    step(job);
   }
 
   private void onPeerChecked(Job job, String peerId, long startMillis, byte[] bytes, Verdict verdict) {
-    boolean won;
-    synchronized (this) {
-      job.peerFetching = false;
-      job.peerInFlight = null;
-      job.givingUp = false;
-      if (!verdict.accepted()) {
-        rejectPeerCopy(job, peerId, verdict);
-        return;
-      }
-      stats.recordPeerSegmentChecked(verdict == Verdict.VERIFIED);
-      long fetchMillis = Math.max(0, clock.millis() - startMillis);
-      peerRate(peerId).record(bytes.length, fetchMillis);
-      stats.recordReceived(SegmentSourceKind.PEER, bytes.length);
-      won = settle(job, bytes);
-      if (won) {
-        stats.recordSegmentCompleted(SegmentSourceKind.PEER);
-        stats.recordSegmentLoaded(swarm, job.segmentId, SegmentSourceKind.PEER, peerId, bytes.length, fetchMillis);
-      }
+    job.peerFetching = false;
+    job.peerInFlight = null;
+    job.givingUp = false;
+    if (!verdict.accepted()) {
+      rejectPeerCopy(job, peerId, verdict);
+      return;
     }
-    if (won) {
-      job.result.complete(bytes); // outside the monitor: the player's continuation runs here
+    stats.recordPeerSegmentChecked(verdict == Verdict.VERIFIED);
+    long fetchMillis = Math.max(0, clock.millis() - startMillis);
+    peerRate(peerId).record(bytes.length, fetchMillis);
+    stats.recordReceived(SegmentSourceKind.PEER, bytes.length);
+    if (settle(job, SegmentBuffer.frozen(bytes))) { // the session's array, adopted as it is
+      stats.recordSegmentCompleted(SegmentSourceKind.PEER);
+      stats.recordSegmentLoaded(swarm, job.segmentId, SegmentSourceKind.PEER, peerId, bytes.length, fetchMillis);
+      job.result.complete(bytes);
     }
   }
 
   private void startCdn(Job job, CdnFallbackReason reason) {
     stats.recordCdnFallback(swarm, job.segmentId, reason);
     job.cdnFetching = true;
+    job.cdnWhole = true;
     if (job.timer != null) {
       job.timer.cancel();
       job.timer = null;
     }
-    markArriving(job.segmentId, true);
-    ArrivingSegment arriving = null;
+    SegmentBuffer buffer = null;
     if (cdn instanceof StreamingSegmentLoader) {
-      arriving = shareWhileArriving(job); // neighbours may take it from us while it arrives
-    } else {
-      endArriving(job, job.arriving, null);
+      buffer = new SegmentBuffer(MAX_BUFFER_BYTES);
+      if (settings.uploadEnabled()) {
+        job.shared = buffer; // neighbours may take it from us while it arrives
+      }
     }
-    startCdnLoad(job, null, job.request, arriving, null, -1);
+    inFlightChanged();
+    startCdnLoad(job, null, job.request, buffer);
   }
 
   /**
    * Completes a segment whose first bytes came from a peer with a range request for the rest
-   * (PROTOCOL.md C.6 resume semantics, on HTTP). Under the monitor.
+   * (PROTOCOL.md C.6 resume semantics, on HTTP), into one buffer that starts with those bytes.
    */
   private void startCdnRest(Job job, String peerId, byte[] partial, long totalBytes) {
     Segment whole = job.request.segment();
@@ -530,66 +505,74 @@ public final class HybridSegmentLoader implements SegmentLoader {
       job.timer = null;
     }
     // Not offered to peers while it arrives: the peer's bytes are checked only once joined.
-    endArriving(job, job.arriving, null);
-    startCdnLoad(job, peerId, restRequest, null, partial, totalBytes);
+    SegmentBuffer joined = new SegmentBuffer(MAX_BUFFER_BYTES);
+    if (!joined.size(totalBytes) || !joined.append(ByteBuffer.wrap(partial))) {
+      job.cdnFetching = false;
+      startCdn(job, CdnFallbackReason.PEER_TOO_SLOW);
+      return;
+    }
+    startCdnLoad(job, peerId, restRequest, joined);
   }
 
   /**
-   * Loads {@code request} from the CDN, feeding {@code arriving} (if not null) as bytes come; with
-   * {@code partial} (from {@code peerId}), the answer is the rest of a segment of
-   * {@code totalBytes} after those bytes, and the joined segment is checked like any peer copy.
-   * Under the monitor.
+   * Loads {@code request} from the CDN into {@code buffer} (when the loader streams; otherwise
+   * the loader's own answer is the segment). With {@code peerId}, the buffer already holds that
+   * peer's prefix and the request is for the rest; the joined segment is checked like any peer
+   * copy.
    */
-  private void startCdnLoad(Job job, String peerId, SegmentRequest request, ArrivingSegment arriving, byte[] partial,
-      long totalBytes) {
+  private void startCdnLoad(Job job, String peerId, SegmentRequest request, SegmentBuffer buffer) {
     long startMillis = clock.millis();
     CompletableFuture<byte[]> fetch;
     try {
-      if (arriving != null) {
-        fetch = ((StreamingSegmentLoader) cdn).load(request, new BodyListener() {
-          @Override
-          public void onBodySize(long bodyBytes) {
-            arriving.size(bodyBytes);
-          }
-
-          @Override
-          public void onData(ByteBuffer chunk) {
-            arriving.append(chunk);
-          }
-        });
-      } else {
-        fetch = cdn.load(request);
-      }
+      fetch = buffer != null ? ((StreamingSegmentLoader) cdn).load(request, buffer) : cdn.load(request);
     } catch (RuntimeException e) {
       fetch = CompletableFuture.failedFuture(e);
     }
-    fetch.whenComplete((body, error) -> {
-      if (error != null || partial == null) {
-        onCdnDone(job, startMillis, body, error, arriving);
-      } else if (partial.length + (long) body.length != totalBytes) {
-        onCdnDone(job, startMillis, null, new SegmentLoadException("segment " + job.segmentId + ": the range request"
-            + " for the last " + (totalBytes - partial.length) + " bytes answered " + body.length), arriving);
-      } else {
-        byte[] joined = Arrays.copyOf(partial, (int) totalBytes);
-        System.arraycopy(body, 0, joined, partial.length, body.length);
-        verifier.verify(job.request, joined).whenComplete((verdict, e) -> {
-          if (verdict != null && verdict.accepted()) {
-            stats.recordPeerSegmentChecked(verdict == Verdict.VERIFIED);
-            onCdnDone(job, startMillis, joined, null, arriving);
-          } else {
-            synchronized (this) {
-              job.cdnFetching = false;
-              rejectPeerCopy(job, peerId, verdict == null ? Verdict.UNPROVEN : verdict);
-            }
-          }
-        });
+    fetch.whenComplete((body, error) -> submit(() -> {
+      if (error != null || peerId == null) {
+        onCdnDone(job, startMillis, body, error, buffer);
+        return;
       }
-    });
+      byte[] joined = joinRest(job, buffer, body);
+      if (joined == null) {
+        onCdnDone(job, startMillis, null, new SegmentLoadException("segment " + job.segmentId + ": the range request"
+            + " for the rest answered " + body.length + " bytes, expected "
+            + (buffer == null ? "?" : buffer.totalBytes() - buffer.availableBytes() + body.length)), buffer);
+        return;
+      }
+      verifier.verify(job.request, joined).whenComplete((verdict, e) -> submit(() -> {
+        if (verdict != null && verdict.accepted()) {
+          stats.recordPeerSegmentChecked(verdict == Verdict.VERIFIED);
+          onCdnDone(job, startMillis, joined, null, buffer);
+        } else {
+          job.cdnFetching = false;
+          rejectPeerCopy(job, peerId, verdict == null ? Verdict.UNPROVEN : verdict);
+        }
+      }));
+    }));
+  }
+
+  /**
+   * The whole segment after a range request for its rest: the streaming loader filled the buffer
+   * holding the peer's prefix (its answer is that buffer's bytes); null when the sizes disagree.
+   */
+  private static byte[] joinRest(Job job, SegmentBuffer buffer, byte[] body) {
+    if (buffer == null) {
+      return null;
+    }
+    if (buffer.state() == SegmentBuffer.State.COMPLETE) {
+      return body;
+    }
+    // A loader that does not stream answered with the rest alone: append it once.
+    if (buffer.append(ByteBuffer.wrap(body)) && buffer.complete()) {
+      return buffer.bytes();
+    }
+    return null;
   }
 
   /**
    * A peer's copy failed its check: it is dropped, the peer is banned when it is to blame, and
-   * the segment comes from the CDN. Under the monitor.
+   * the segment comes from the CDN.
    */
   private void rejectPeerCopy(Job job, String peerId, Verdict verdict) {
     job.failedPeers.add(peerId);
@@ -597,7 +580,9 @@ public final class HybridSegmentLoader implements SegmentLoader {
       log.warn("segment {} from peer {} is corrupt: dropped, peer banned, fetching it from the CDN", job.segmentId, peerId);
       stats.recordValidationFailure(swarm, job.segmentId, SegmentSourceKind.PEER, peerId,
           "the bytes do not match the segment's hash or size, or the validator refused them");
-      network.ban(peerId, "sent a corrupt copy of segment " + job.segmentId);
+      if (!closed) {
+        peers.ban(peerId, "sent a corrupt copy of segment " + job.segmentId);
+      }
     } else {
       log.debug("segment {} from peer {}: {}, fetching it from the CDN", job.segmentId, peerId, verdict);
     }
@@ -606,64 +591,64 @@ public final class HybridSegmentLoader implements SegmentLoader {
     }
   }
 
-  private void onCdnDone(Job job, long startMillis, byte[] bytes, Throwable error, ArrivingSegment arriving) {
-    boolean won = false;
-    Throwable failure = null;
-    synchronized (this) {
-      job.cdnFetching = false;
-      endArriving(job, arriving, error == null ? bytes : null);
-      if (error == null) {
-        long fetchMillis = Math.max(0, clock.millis() - startMillis);
-        cdnRate.record(bytes.length, fetchMillis);
-        won = settle(job, bytes);
-        if (won) {
-          stats.recordSegmentLoaded(swarm, job.segmentId, SegmentSourceKind.CDN, null, bytes.length, fetchMillis);
-        }
-      } else if (!job.result.isDone()) {
+  private void onCdnDone(Job job, long startMillis, byte[] bytes, Throwable error, SegmentBuffer buffer) {
+    job.cdnFetching = false;
+    boolean wasAnnounced = job.cdnWhole;
+    job.cdnWhole = false;
+    if (error == null) {
+      long fetchMillis = Math.max(0, clock.millis() - startMillis);
+      cdnRate.record(bytes.length, fetchMillis);
+      // Stored before it leaves the in-flight segments: peers always find it in one or the other.
+      boolean ownBuffer = buffer != null && buffer.state() == SegmentBuffer.State.COMPLETE && buffer.bytes() == bytes;
+      boolean won = settle(job, ownBuffer ? buffer : SegmentBuffer.frozen(bytes));
+      job.shared = null;
+      if (won) {
+        stats.recordSegmentLoaded(swarm, job.segmentId, SegmentSourceKind.CDN, null, bytes.length, fetchMillis);
+        job.result.complete(bytes);
+      }
+    } else {
+      if (buffer != null) {
+        buffer.fail(); // uploads from it end with Absent
+      }
+      job.shared = null;
+      if (!job.result.isDone()) {
         if (jobs.get(job.segmentId) == job) {
           jobs.remove(job.segmentId); // the player asks again; that starts afresh
         }
         if (job.timer != null) {
           job.timer.cancel();
         }
-        failure = error instanceof SegmentLoadException ? error
+        Throwable failure = error instanceof SegmentLoadException ? error
             : new SegmentLoadException("segment " + job.segmentId + " failed: " + error, error);
         stats.recordFailure(swarm, AgentEvent.FailureKind.SEGMENT_LOAD, failure.getMessage());
+        job.result.completeExceptionally(failure);
       }
-      markArriving(job.segmentId, false);
     }
-    if (arriving != null) {
-      store.removeArriving(swarm, job.segmentId, arriving); // a no-op once the store holds the segment
+    if (wasAnnounced) {
+      inFlightChanged();
     }
-    if (won) {
-      job.result.complete(bytes);
-    } else if (failure != null) {
-      job.result.completeExceptionally(failure);
+  }
+
+  /** Peers get a new announcement of what is loading (only an uploading agent tells them). */
+  private void inFlightChanged() {
+    if (settings.uploadEnabled() && !closed) {
+      peers.inFlightChanged();
     }
   }
 
   /**
-   * Adds or removes a segment from the {@code p} announcement: the segments this agent is
-   * fetching from the CDN, which it serves while they arrive. (Segments coming from a peer are
-   * not listed: they are checked before they are stored or shared.) Under the monitor.
+   * The first delivery wins: it leaves the jobs and goes into the store without a copy (so the
+   * agent announces it); the caller completes the result. Later deliveries are dropped.
    */
-  private void markArriving(long segmentId, boolean nowArriving) {
-    boolean changed = nowArriving ? arriving.add(segmentId) : arriving.remove(segmentId);
-    if (changed && settings.uploadEnabled() && !closed) {
-      network.announceLoading(List.copyOf(arriving));
-    }
-  }
-
-  /**
-   * The first delivery wins: it leaves the jobs, goes into the store (so the agent announces it)
-   * and the caller completes the result outside the monitor. Later deliveries are dropped.
-   * Under the monitor.
-   */
-  private boolean settle(Job job, byte[] bytes) {
+  private boolean settle(Job job, SegmentBuffer complete) {
     if (job.settled) {
       return false;
     }
     job.settled = true;
+    if (settings.uploadEnabled() && !closed) {
+      // The same bytes the player gets, adopted without a copy; announced to the peers by the agent.
+      store.adopt(swarm, job.segmentId, complete);
+    }
     if (jobs.get(job.segmentId) == job) {
       jobs.remove(job.segmentId);
     }
@@ -671,11 +656,30 @@ public final class HybridSegmentLoader implements SegmentLoader {
       job.timer.cancel();
       job.timer = null;
     }
-    expectedBytes = expectedBytes <= 0 ? bytes.length : (expectedBytes * 7 + bytes.length) / 8;
-    if (settings.uploadEnabled()) {
-      store.put(swarm, job.segmentId, bytes); // announced to the peers by the agent
-    }
+    long size = complete.totalBytes();
+    expectedBytes = expectedBytes <= 0 ? size : (expectedBytes * 7 + size) / 8;
     return true;
+  }
+
+  /** The jobs as the peer side sees them (on the owner). */
+  private final class InFlightView implements InFlightSegments {
+    @Override
+    public List<Long> loadingSegmentIds() {
+      List<Long> ids = new ArrayList<>();
+      for (Job job : jobs.values()) {
+        if (job.cdnWhole) {
+          ids.add(job.segmentId);
+        }
+      }
+      ids.sort(null);
+      return ids;
+    }
+
+    @Override
+    public SegmentBuffer arriving(long segmentId) {
+      Job job = jobs.get(segmentId);
+      return job == null ? null : job.shared;
+    }
   }
 
   /** P2P off: the CDN loader's own future (so cancelling it aborts the fetch), observed for the stats. */
@@ -701,11 +705,5 @@ public final class HybridSegmentLoader implements SegmentLoader {
       case ELECTED -> CdnFallbackReason.ELECTED;
       case ELECTION_TIMEOUT -> CdnFallbackReason.ELECTION_TIMEOUT;
     };
-  }
-
-  private static byte[] bytes(ByteBuffer buffer) {
-    byte[] copy = new byte[buffer.remaining()];
-    buffer.duplicate().get(copy);
-    return copy;
   }
 }

@@ -31,19 +31,14 @@ import org.slf4j.LoggerFactory;
  *       checked from the oldest entry on and stops at the first one not expired.
  * </ul>
  *
- * <p>Threads: any. One lock guards all state; it is never held while copying a segment in,
- * while calling listeners, or while doing anything else slow. Segment bytes are copied once on
- * {@code put} into an array nobody else sees, and handed out as read-only views without copying.
- *
- * <p>Arriving segments ({@link #putArriving}) are kept beside, at most {@value #MAX_ARRIVING} (the
- * oldest registered is dropped first): each holds its own buffer of its final size, so they add
- * at most that many segments to the memory bound; they leave when the complete segment is stored.
+ * <p>Threads: any; in an agent, the agent's owner thread. One lock guards the bookkeeping; it is
+ * never held while copying, while calling listeners, or while doing anything else slow.
+ * {@link #adopt} keeps the scheduler's frozen segment buffer without copying; {@code put}
+ * copies once, before taking the lock. Segments are handed out as read-only views of it, or as
+ * the buffer itself ({@link #held}).
  */
 public final class InMemorySegmentStore implements SegmentStore {
   private static final Logger log = LoggerFactory.getLogger(InMemorySegmentStore.class);
-  /** Arriving segments kept at most (a few CDN fetches run at a time). */
-  static final int MAX_ARRIVING = 16;
-
   private final long maxBytes;
   private final long maxAgeMillis;
   private final Clock clock;
@@ -56,8 +51,6 @@ public final class InMemorySegmentStore implements SegmentStore {
   private final Map<SwarmKey, LinkedHashMap<Long, Entry>> bySwarm = new HashMap<>();
   /** Sum of entry sizes; guarded by {@code lock}. */
   private long sizeBytes;
-  /** Segments still arriving, oldest registered first; guarded by {@code lock}. */
-  private final LinkedHashMap<Key, ArrivingSegment> arriving = new LinkedHashMap<>();
 
   /**
    * @param maxBytes the bound on the total size of all segments, at least 1
@@ -88,7 +81,25 @@ public final class InMemorySegmentStore implements SegmentStore {
     }
     byte[] copy = new byte[data.remaining()];
     data.duplicate().get(copy);
+    return store(swarm, segmentId, SegmentBuffer.frozen(copy));
+  }
+
+  @Override
+  public boolean adopt(SwarmKey swarm, long segmentId, SegmentBuffer complete) {
+    requireNonNull(swarm, "swarm");
+    requireNonNull(complete, "complete");
+    if (complete.state() != SegmentBuffer.State.COMPLETE) {
+      throw new IllegalArgumentException("segment buffer not complete: " + complete.state());
+    }
+    if (complete.totalBytes() > maxBytes) {
+      return false;
+    }
+    return store(swarm, segmentId, complete);
+  }
+
+  private boolean store(SwarmKey swarm, long segmentId, SegmentBuffer bytes) {
     Key key = new Key(swarm, segmentId);
+    int size = (int) bytes.totalBytes();
     List<StoreChange> changes = new ArrayList<>();
     synchronized (lock) {
       long now = clock.millis();
@@ -97,53 +108,21 @@ public final class InMemorySegmentStore implements SegmentStore {
       if (previous != null) {
         unlinkLocked(previous);
       }
-      arriving.remove(key);
       Iterator<Entry> oldestFirst = entries.values().iterator();
-      while (sizeBytes + copy.length > maxBytes) {
+      while (sizeBytes + size > maxBytes) {
         Entry victim = oldestFirst.next();
         oldestFirst.remove();
         unlinkLocked(victim);
         changes.add(new StoreChange(victim.key.swarm, victim.key.segmentId, Kind.EVICTED_FOR_SPACE));
       }
-      Entry entry = new Entry(key, copy, now);
+      Entry entry = new Entry(key, bytes, now);
       entries.put(key, entry);
       bySwarm.computeIfAbsent(swarm, s -> new LinkedHashMap<>()).put(segmentId, entry);
-      sizeBytes += copy.length;
+      sizeBytes += size;
       changes.add(new StoreChange(swarm, segmentId, Kind.STORED));
     }
     notifyListeners(changes);
     return true;
-  }
-
-  @Override
-  public void putArriving(SwarmKey swarm, long segmentId, ArrivingSegment segment) {
-    requireNonNull(swarm, "swarm");
-    requireNonNull(segment, "segment");
-    synchronized (lock) {
-      arriving.remove(new Key(swarm, segmentId));
-      if (arriving.size() >= MAX_ARRIVING) {
-        Iterator<Key> oldest = arriving.keySet().iterator();
-        oldest.next();
-        oldest.remove();
-      }
-      arriving.put(new Key(swarm, segmentId), segment);
-    }
-  }
-
-  @Override
-  public Optional<ArrivingSegment> arriving(SwarmKey swarm, long segmentId) {
-    requireNonNull(swarm, "swarm");
-    synchronized (lock) {
-      return Optional.ofNullable(arriving.get(new Key(swarm, segmentId)));
-    }
-  }
-
-  @Override
-  public void removeArriving(SwarmKey swarm, long segmentId, ArrivingSegment segment) {
-    requireNonNull(swarm, "swarm");
-    synchronized (lock) {
-      arriving.remove(new Key(swarm, segmentId), segment);
-    }
   }
 
   @Override
@@ -156,7 +135,20 @@ public final class InMemorySegmentStore implements SegmentStore {
       entry = entries.get(new Key(swarm, segmentId));
     }
     notifyListeners(changes);
-    return entry == null ? Optional.empty() : Optional.of(ByteBuffer.wrap(entry.bytes).asReadOnlyBuffer());
+    return entry == null ? Optional.empty() : Optional.of(ByteBuffer.wrap(entry.bytes.bytes()).asReadOnlyBuffer());
+  }
+
+  @Override
+  public Optional<SegmentBuffer> held(SwarmKey swarm, long segmentId) {
+    requireNonNull(swarm, "swarm");
+    Entry entry;
+    List<StoreChange> changes = new ArrayList<>();
+    synchronized (lock) {
+      evictExpiredLocked(clock.millis(), changes);
+      entry = entries.get(new Key(swarm, segmentId));
+    }
+    notifyListeners(changes);
+    return entry == null ? Optional.empty() : Optional.of(entry.bytes);
   }
 
   @Override
@@ -222,12 +214,11 @@ public final class InMemorySegmentStore implements SegmentStore {
     List<StoreChange> changes = new ArrayList<>();
     synchronized (lock) {
       evictExpiredLocked(clock.millis(), changes);
-      arriving.keySet().removeIf(key -> key.swarm().equals(swarm));
       LinkedHashMap<Long, Entry> segments = bySwarm.remove(swarm);
       if (segments != null) {
         for (Entry entry : segments.values()) {
           entries.remove(entry.key);
-          sizeBytes -= entry.bytes.length;
+          sizeBytes -= entry.bytes.totalBytes();
           changes.add(new StoreChange(swarm, entry.key.segmentId, Kind.REMOVED));
           count++;
         }
@@ -285,7 +276,7 @@ public final class InMemorySegmentStore implements SegmentStore {
     if (segments.isEmpty()) {
       bySwarm.remove(entry.key.swarm);
     }
-    sizeBytes -= entry.bytes.length;
+    sizeBytes -= entry.bytes.totalBytes();
   }
 
   private void notifyListeners(List<StoreChange> changes) {
@@ -305,10 +296,11 @@ public final class InMemorySegmentStore implements SegmentStore {
 
   private static final class Entry {
     final Key key;
-    final byte[] bytes;
+    /** Complete: its bytes never change. */
+    final SegmentBuffer bytes;
     final long storedAtMillis;
 
-    Entry(Key key, byte[] bytes, long storedAtMillis) {
+    Entry(Key key, SegmentBuffer bytes, long storedAtMillis) {
       this.key = key;
       this.bytes = bytes;
       this.storedAtMillis = storedAtMillis;

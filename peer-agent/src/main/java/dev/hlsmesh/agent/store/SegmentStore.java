@@ -11,6 +11,10 @@ import java.util.Set;
  * unique within one swarm). The scheduler stores what it fetched; peer sessions read from it and
  * announce {@link #segmentIds} to their peers, again after every {@link StoreChange}.
  *
+ * <p>Only complete segments are stored: a segment still arriving is the scheduler's (its one
+ * {@link SegmentBuffer}, served to peers from there) until it is complete and adopted here with
+ * {@link #adopt}.
+ *
  * <p>Implementations are thread-safe. Returned buffers are read-only views that stay valid
  * after the segment is evicted; returned lists are immutable snapshots.
  */
@@ -95,39 +99,37 @@ public interface SegmentStore {
   int evictExpired();
 
   /**
-   * Registers a segment that is still arriving, so that peers can be served while it grows
-   * (PROTOCOL.md C.6 with the size known up front). It stays until {@link #put} stores the
-   * complete segment under the same id or {@link #removeArriving} removes it. Default: not kept,
-   * so such a store serves only complete segments.
+   * Adopts a complete segment without copying it: the store keeps {@code complete} (a frozen
+   * {@link SegmentBuffer}, whose bytes never change again), hands out views of it, and gives it
+   * back whole through {@link #held}. Default: a copy, as {@link #put(SwarmKey, long, ByteBuffer)}.
    *
    * @param swarm     the stream swarm
    * @param segmentId the segment's wire id
-   * @param segment   the growing segment
+   * @param complete  a buffer in state {@link SegmentBuffer.State#COMPLETE}
+   * @return false if the segment cannot be stored at all
+   * @throws IllegalArgumentException if {@code complete} is not complete
    */
-  default void putArriving(SwarmKey swarm, long segmentId, ArrivingSegment segment) {
+  default boolean adopt(SwarmKey swarm, long segmentId, SegmentBuffer complete) {
+    if (complete.state() != SegmentBuffer.State.COMPLETE) {
+      throw new IllegalArgumentException("segment buffer not complete: " + complete.state());
+    }
+    return put(swarm, segmentId, ByteBuffer.wrap(complete.bytes()));
   }
 
   /**
-   * The segment registered as arriving under this id, if any (complete segments are in
-   * {@link #get}).
+   * The held segment as a frozen buffer, if held now: what {@link #adopt} kept, so a reader of
+   * the whole segment (the player) gets its bytes without a copy. Default: a copy of {@link #get}.
    *
    * @param swarm     the stream swarm
    * @param segmentId the segment's wire id
-   * @return the growing segment, or empty
+   * @return the complete buffer, or empty
    */
-  default Optional<ArrivingSegment> arriving(SwarmKey swarm, long segmentId) {
-    return Optional.empty();
-  }
-
-  /**
-   * Removes an arriving segment (its transfer failed or it was stored), if it is still the one
-   * registered under that id.
-   *
-   * @param swarm     the stream swarm
-   * @param segmentId the segment's wire id
-   * @param segment   the growing segment registered earlier
-   */
-  default void removeArriving(SwarmKey swarm, long segmentId, ArrivingSegment segment) {
+  default Optional<SegmentBuffer> held(SwarmKey swarm, long segmentId) {
+    return get(swarm, segmentId).map(view -> {
+      byte[] copy = new byte[view.remaining()];
+      view.duplicate().get(copy);
+      return SegmentBuffer.frozen(copy);
+    });
   }
 
   /** @return total bytes of all held segments */

@@ -140,9 +140,9 @@ class CorruptPeerTest {
 
     AgentStats stats = new AgentStats();
     SegmentVerifier verifier = SegmentVerifier.create(integrity, fetcher);
-    HybridSegmentLoader scheduler = closeLater(new HybridSegmentLoader(viewer, swarm, store,
+    HybridSegmentLoader scheduler = closeLater(new HybridSegmentLoader(swarm, viewer.swarmPeers(swarm), store,
         new CdnSegmentLoader(fetcher, stats, 10_000, 16 << 20), stats, SchedulerSettings.defaults(), Clock.systemUTC(),
-        TaskScheduler.of(timer), new Random(1), verifier));
+        new Random(1), verifier));
     List<String> mismatches = new CopyOnWriteArrayList<>();
     SegmentLoader checking = new SegmentLoader() {
       @Override

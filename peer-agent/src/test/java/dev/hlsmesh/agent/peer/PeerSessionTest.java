@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hlsmesh.agent.PeerFetchException;
 import dev.hlsmesh.agent.PeerFetchException.Reason;
-import dev.hlsmesh.agent.store.ArrivingSegment;
+import dev.hlsmesh.agent.store.SegmentBuffer;
 import dev.hlsmesh.agent.webrtc.LinkPairs;
 import dev.hlsmesh.agent.webrtc.LinkSettings;
 import dev.hlsmesh.agent.webrtc.PeerLink;
@@ -60,7 +60,7 @@ class PeerSessionTest {
   private ScheduledExecutorService victimOwner;
   private ScheduledExecutorService rawOwner;
   private final Map<Long, byte[]> victimSegments = new ConcurrentHashMap<>();
-  private final Map<Long, ArrivingSegment> victimArriving = new ConcurrentHashMap<>();
+  private final Map<Long, SegmentBuffer> victimArriving = new ConcurrentHashMap<>();
   private final List<PeerLink> links = new ArrayList<>();
 
   @BeforeEach
@@ -103,7 +103,7 @@ class PeerSessionTest {
   @Test
   void uploaderServesASegmentWhileItArrivesOnceItsSizeIsKnownAndCompletesAfterTheLastByte() throws Exception {
     byte[] segment = random(100_000, 7);
-    ArrivingSegment arriving = new ArrivingSegment(1 << 20);
+    SegmentBuffer arriving = new SegmentBuffer(1 << 20);
     victimArriving.put(6L, arriving);
     Connection c = connect(PATIENT_SESSION);
     assertThat(c.raw.nextCommand()).isEqualTo(new SegmentsAnnouncement(List.of(), List.of(6L)));
@@ -128,7 +128,7 @@ class PeerSessionTest {
   @Test
   void aFailedArrivalEndsTheUploadWithAbsentAfterTheBytesSoFar() throws Exception {
     byte[] segment = random(50_000, 8);
-    ArrivingSegment arriving = new ArrivingSegment(1 << 20);
+    SegmentBuffer arriving = new SegmentBuffer(1 << 20);
     arriving.size(segment.length);
     arriving.append(ByteBuffer.wrap(segment, 0, 20_000));
     victimArriving.put(6L, arriving);
@@ -373,7 +373,7 @@ class PeerSessionTest {
         }
 
         @Override
-        public ArrivingSegment arriving(long segmentId) {
+        public SegmentBuffer arriving(long segmentId) {
           return victimArriving.get(segmentId);
         }
       };

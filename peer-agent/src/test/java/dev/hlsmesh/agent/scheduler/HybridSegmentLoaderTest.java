@@ -10,20 +10,16 @@ import dev.hlsmesh.agent.delivery.SegmentLoadException;
 import dev.hlsmesh.agent.delivery.SegmentLoader;
 import dev.hlsmesh.agent.delivery.SegmentRequest;
 import dev.hlsmesh.agent.delivery.StreamingSegmentLoader;
-import dev.hlsmesh.agent.store.ArrivingSegment;
-import dev.hlsmesh.cdn.fetch.BodyListener;
-import java.nio.ByteBuffer;
 import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.agent.store.InMemorySegmentStore;
-import dev.hlsmesh.cdn.TaskScheduler;
+import dev.hlsmesh.agent.store.SegmentBuffer;
+import java.nio.ByteBuffer;
 import dev.hlsmesh.cdn.hls.MediaPlaylist;
 import dev.hlsmesh.cdn.hls.PlaylistParser;
 import dev.hlsmesh.testsupport.ManualClock;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +30,10 @@ import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The scheduler's flow with a fake peer side, a fake CDN and time stepped by hand. */
+/**
+ * The scheduler's flow with a fake peer side, a fake CDN, and its owner simulated: a manual
+ * executor on a manual clock, both driven by the test's thread (no wall clock, no other thread).
+ */
 class HybridSegmentLoaderTest {
   private static final URI PLAYLIST = URI.create("https://cdn.example/live/360p/index.m3u8");
   private static final HlsStream STREAM = HlsStream.ofMediaPlaylist(PLAYLIST);
@@ -42,7 +41,7 @@ class HybridSegmentLoaderTest {
   private static final String SELF = "-HM0100-selfselfself";
 
   private final ManualClock clock = new ManualClock();
-  private final Timers timers = new Timers(clock);
+  private final ManualOwner timers = new ManualOwner(clock);
   private final FakeNetwork network = new FakeNetwork();
   private final FakeCdn cdn = new FakeCdn();
   private final InMemorySegmentStore store = new InMemorySegmentStore(64L << 20, Duration.ofMinutes(5), clock);
@@ -57,7 +56,8 @@ class HybridSegmentLoaderTest {
   }
 
   private HybridSegmentLoader loader(SchedulerSettings settings) {
-    loader = new HybridSegmentLoader(network, SWARM, store, cdn, stats, settings, clock, timers, new Random(1));
+    loader = new HybridSegmentLoader(SWARM, network, store, cdn, stats, settings, clock, new Random(1),
+        dev.hlsmesh.agent.IntegritySettings.defaults());
     return loader;
   }
 
@@ -256,24 +256,28 @@ class HybridSegmentLoaderTest {
     HybridSegmentLoader scheduler = loader(SchedulerSettings.defaults());
     MediaPlaylist playlist = playlist(46, 5);
     CompletableFuture<byte[]> load = scheduler.load(request(playlist, 50, 0));
-    assertThat(store.arriving(SWARM, 50)).as("registered before the first byte").isPresent();
-    ArrivingSegment arriving = store.arriving(SWARM, 50).orElseThrow();
-    cdn.progress.get(50L).onBodySize(3);
-    cdn.progress.get(50L).onData(ByteBuffer.wrap(new byte[] {1, 2}));
+    assertThat(network.inFlight.arriving(50)).as("offered before the first byte").isNotNull();
+    assertThat(network.inFlight.loadingSegmentIds()).containsExactly(50L);
+    SegmentBuffer arriving = network.inFlight.arriving(50);
+    assertThat(cdn.buffers.get(50L)).as("the CDN fills the buffer peers read").isSameAs(arriving);
+    arriving.size(3);
+    arriving.append(ByteBuffer.wrap(new byte[] {1, 2}));
     assertThat(arriving.copyOfAvailable()).containsExactly(1, 2);
-    cdn.progress.get(50L).onData(ByteBuffer.wrap(new byte[] {3}));
+    arriving.append(ByteBuffer.wrap(new byte[] {3}));
     cdn.complete(50, new byte[] {1, 2, 3});
     assertThat(load.get()).containsExactly(1, 2, 3);
-    assertThat(arriving.state()).isEqualTo(ArrivingSegment.State.COMPLETE);
-    assertThat(store.arriving(SWARM, 50)).isEmpty();
+    assertThat(arriving.state()).isEqualTo(SegmentBuffer.State.COMPLETE);
+    assertThat(load.get()).as("the player gets the buffer's own bytes").isSameAs(arriving.bytes());
+    assertThat(network.inFlight.arriving(50)).isNull();
+    assertThat(network.inFlight.loadingSegmentIds()).isEmpty();
     assertThat(store.contains(SWARM, 50)).isTrue();
 
     CompletableFuture<byte[]> failing = scheduler.load(request(playlist, 49, 0));
-    ArrivingSegment second = store.arriving(SWARM, 49).orElseThrow();
+    SegmentBuffer second = network.inFlight.arriving(49);
     cdn.fail(49);
     assertThat(failing).isCompletedExceptionally();
-    assertThat(second.state()).isEqualTo(ArrivingSegment.State.FAILED);
-    assertThat(store.arriving(SWARM, 49)).isEmpty();
+    assertThat(second.state()).isEqualTo(SegmentBuffer.State.FAILED);
+    assertThat(network.inFlight.arriving(49)).isNull();
   }
 
   @Test
@@ -294,7 +298,7 @@ class HybridSegmentLoaderTest {
     String holder = "-HM0100-holderholder";
     network.neighbours = List.of(new Neighbour(holder, Set.of(50L), Set.of()));
     CompletableFuture<byte[]> load = scheduler.load(request(playlist(46, 5), 50, 6_000));
-    assertThat(store.arriving(SWARM, 50)).isEmpty();
+    assertThat(network.inFlight.arriving(50)).isNull();
     assertThat(network.lastLoading).as("p lists only what this agent fetches over HTTP").isNull();
     network.completeFetch(holder, 50, new byte[] {6});
     assertThat(load.get()).containsExactly(6);
@@ -464,15 +468,21 @@ class HybridSegmentLoaderTest {
     assertThat(cdn.closed).isTrue();
   }
 
-  /** Peer side with scripted announcements and fetches completed by the test. */
-  private static final class FakeNetwork implements PeerNetwork {
+  /** Peer side with scripted announcements and fetches completed by the test, on the manual owner. */
+  private final class FakeNetwork implements SwarmPeers {
     volatile List<Neighbour> neighbours = List.of();
     final List<String> fetches = new ArrayList<>();
     final List<String> givenUp = new ArrayList<>();
     final Map<String, CompletableFuture<byte[]>> pending = new HashMap<>();
     List<Long> lastLoading;
+    InFlightSegments inFlight;
     Runnable listener;
     boolean closed;
+
+    @Override
+    public SwarmExecutor owner() {
+      return timers;
+    }
 
     @Override
     public String selfId() {
@@ -498,23 +508,28 @@ class HybridSegmentLoaderTest {
     }
 
     @Override
-    public void announceLoading(Collection<Long> segmentIds) {
-      lastLoading = List.copyOf(segmentIds);
+    public void ban(String peerId, String reason) {
     }
 
     @Override
-    public void onChange(Runnable listener) {
-      this.listener = listener;
+    public void attach(InFlightSegments segments, Runnable neighboursChanged) {
+      this.inFlight = segments;
+      this.listener = neighboursChanged;
     }
 
     @Override
-    public void close() {
+    public void inFlightChanged() {
+      lastLoading = List.copyOf(inFlight.loadingSegmentIds());
+    }
+
+    @Override
+    public void detach() {
       closed = true;
     }
 
     void announce(Neighbour... now) {
       neighbours = List.of(now);
-      listener.run();
+      timers.execute(listener);
     }
 
     void completeFetch(String peer, long segment, byte[] bytes) {
@@ -526,19 +541,24 @@ class HybridSegmentLoaderTest {
     }
   }
 
-  /** CDN with fetches completed by the test; counts bytes like the real CDN loader. */
+  /**
+   * CDN with fetches completed by the test; counts bytes like the real CDN loader, and fills the
+   * scheduler's buffer with the body (after the bytes the test appended itself) like it.
+   */
   private final class FakeCdn implements StreamingSegmentLoader {
     final Map<Long, CompletableFuture<byte[]>> pending = new HashMap<>();
-    final Map<Long, BodyListener> progress = new HashMap<>();
-
-    @Override
-    public CompletableFuture<byte[]> load(SegmentRequest request, BodyListener listener) {
-      progress.put(request.segment().id(), listener);
-      return load(request);
-    }
+    final Map<Long, SegmentBuffer> buffers = new HashMap<>();
+    final Map<Long, Integer> prefixes = new HashMap<>();
     final List<Long> requested = new ArrayList<>();
     final List<String> ranges = new ArrayList<>();
     boolean closed;
+
+    @Override
+    public CompletableFuture<byte[]> load(SegmentRequest request, SegmentBuffer into) {
+      buffers.put(request.segment().id(), into);
+      prefixes.put(request.segment().id(), into.availableBytes());
+      return load(request);
+    }
 
     @Override
     public CompletableFuture<byte[]> load(SegmentRequest request) {
@@ -555,64 +575,32 @@ class HybridSegmentLoaderTest {
 
     void complete(long id, byte[] bytes) {
       stats.recordReceived(dev.hlsmesh.agent.stats.SegmentSourceKind.CDN, bytes.length);
-      pending.remove(id).complete(bytes);
+      CompletableFuture<byte[]> f = pending.remove(id);
+      SegmentBuffer into = buffers.remove(id);
+      if (into == null) {
+        f.complete(bytes);
+        return;
+      }
+      int prefix = prefixes.remove(id);
+      int already = into.availableBytes() - prefix;
+      boolean whole = (into.totalBytes() >= 0 || into.size(prefix + (long) bytes.length))
+          && into.append(ByteBuffer.wrap(bytes, already, bytes.length - already)) && into.complete();
+      if (whole) {
+        f.complete(into.bytes());
+      } else {
+        into.fail();
+        f.completeExceptionally(new SegmentLoadException("body of " + bytes.length + " bytes does not fit"));
+      }
     }
 
     void fail(long id) {
+      buffers.remove(id);
       pending.remove(id).completeExceptionally(new SegmentLoadException("503"));
     }
 
     @Override
     public void close() {
       closed = true;
-    }
-  }
-
-  /** Timers on the manual clock, run by the test when it advances time. */
-  private static final class Timers implements TaskScheduler {
-    private final ManualClock clock;
-    private final List<long[]> due = new ArrayList<>();
-    private final Map<Long, Runnable> tasks = new HashMap<>();
-    private long sequence;
-
-    Timers(ManualClock clock) {
-      this.clock = clock;
-    }
-
-    @Override
-    public synchronized Cancellable schedule(Runnable task, long delayMillis) {
-      long id = sequence++;
-      due.add(new long[] {clock.millis() + Math.max(0, delayMillis), id});
-      tasks.put(id, task);
-      return () -> {
-        synchronized (this) {
-          tasks.remove(id);
-        }
-      };
-    }
-
-    void advanceMillis(long millis) {
-      long target = clock.millis() + millis;
-      while (true) {
-        Runnable run;
-        synchronized (this) {
-          due.removeIf(d -> !tasks.containsKey(d[1]));
-          long[] next = due.stream().filter(d -> d[0] <= target)
-              .min(Comparator.<long[]>comparingLong(d -> d[0]).thenComparingLong(d -> d[1])).orElse(null);
-          if (next == null) {
-            break;
-          }
-          due.remove(next);
-          run = tasks.remove(next[1]);
-          if (next[0] > clock.millis()) {
-            clock.advanceMillis(next[0] - clock.millis());
-          }
-        }
-        run.run();
-      }
-      if (target > clock.millis()) {
-        clock.advanceMillis(target - clock.millis());
-      }
     }
   }
 }

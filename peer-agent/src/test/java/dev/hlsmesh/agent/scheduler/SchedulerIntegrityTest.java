@@ -13,14 +13,12 @@ import dev.hlsmesh.agent.integrity.SegmentVerifier;
 import dev.hlsmesh.agent.stats.AgentStats;
 import dev.hlsmesh.agent.stats.CdnFallbackReason;
 import dev.hlsmesh.agent.store.InMemorySegmentStore;
-import dev.hlsmesh.cdn.TaskScheduler;
 import dev.hlsmesh.cdn.hls.MediaPlaylist;
 import dev.hlsmesh.cdn.hls.PlaylistParser;
 import dev.hlsmesh.testsupport.ManualClock;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -28,6 +26,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -50,6 +50,8 @@ class SchedulerIntegrityTest {
   private final Map<Long, CompletableFuture<byte[]>> peerFetches = new ConcurrentHashMap<>();
   private final Map<Long, CompletableFuture<byte[]>> cdnLoads = new ConcurrentHashMap<>();
   private final List<String> bans = new CopyOnWriteArrayList<>();
+  /** The swarm's owner: a real thread here, as the verifier answers on threads of its own. */
+  private final ScheduledExecutorService owner = Executors.newSingleThreadScheduledExecutor();
   private HybridSegmentLoader loader;
 
   @AfterEach
@@ -57,6 +59,7 @@ class SchedulerIntegrityTest {
     if (loader != null) {
       loader.close();
     }
+    owner.shutdown();
   }
 
   /** The validator accepts the good bytes, refuses the bad ones, and fails on anything else. */
@@ -70,7 +73,12 @@ class SchedulerIntegrityTest {
           return CompletableFuture.completedFuture(first == GOOD[0]);
         })
         .build());
-    PeerNetwork network = new PeerNetwork() {
+    SwarmPeers network = new SwarmPeers() {
+      @Override
+      public SwarmExecutor owner() {
+        return SwarmExecutor.of(owner);
+      }
+
       @Override
       public String selfId() {
         return SELF;
@@ -95,17 +103,17 @@ class SchedulerIntegrityTest {
       }
 
       @Override
-      public void announceLoading(Collection<Long> segmentIds) {}
+      public void attach(InFlightSegments inFlight, Runnable neighboursChanged) {}
 
       @Override
-      public void onChange(Runnable listener) {}
+      public void inFlightChanged() {}
 
       @Override
-      public void close() {}
+      public void detach() {}
     };
     SegmentLoader cdn = request -> cdnLoads.computeIfAbsent(request.segment().id(), id -> new CompletableFuture<>());
-    TaskScheduler neverFires = (task, delayMillis) -> () -> { };
-    loader = new HybridSegmentLoader(network, SWARM, store, cdn, stats, SchedulerSettings.defaults(), clock, neverFires,
+    // The manual clock never moves: no wait falls due, only completions drive the scheduler.
+    loader = new HybridSegmentLoader(SWARM, network, store, cdn, stats, SchedulerSettings.defaults(), clock,
         new Random(1), verifier);
     return loader;
   }
@@ -127,7 +135,7 @@ class SchedulerIntegrityTest {
   void aPeerCopyThatPassesIsStoredAndPlayedAndCountedUnverified() throws Exception {
     loader();
     CompletableFuture<byte[]> played = load(10);
-    assertThat(peerFetches).containsKey(10L);
+    await().atMost(Duration.ofSeconds(10)).until(() -> peerFetches.containsKey(10L));
     peerFetches.get(10L).complete(GOOD.clone());
     assertThat(played.get(10, TimeUnit.SECONDS)).isEqualTo(GOOD);
     assertThat(store.get(SWARM, 10).map(SchedulerIntegrityTest::bytes)).hasValueSatisfying(b -> assertThat(b).isEqualTo(GOOD));
@@ -141,6 +149,7 @@ class SchedulerIntegrityTest {
   void aCorruptPeerCopyIsNeverStoredOrPlayedItsPeerIsBannedAndTheCdnServesTheSegment() throws Exception {
     loader();
     CompletableFuture<byte[]> played = load(11);
+    await().atMost(Duration.ofSeconds(10)).until(() -> peerFetches.containsKey(11L));
     peerFetches.get(11L).complete(BAD.clone());
     await().atMost(Duration.ofSeconds(10)).until(() -> cdnLoads.containsKey(11L));
     assertThat(played).isNotDone();
@@ -159,6 +168,7 @@ class SchedulerIntegrityTest {
   void aCopyThatCannotBeCheckedGoesToTheCdnWithoutBlamingThePeer() throws Exception {
     loader();
     CompletableFuture<byte[]> played = load(12);
+    await().atMost(Duration.ofSeconds(10)).until(() -> peerFetches.containsKey(12L));
     peerFetches.get(12L).complete(new byte[] {5});
     await().atMost(Duration.ofSeconds(10)).until(() -> cdnLoads.containsKey(12L));
     assertThat(bans).isEmpty();

@@ -316,30 +316,25 @@ class InMemorySegmentStoreTest {
   }
 
   @Test
-  void keepsArrivingSegmentsUntilTheCompleteOneIsStoredBoundedInNumber() {
-    InMemorySegmentStore arrivals = new InMemorySegmentStore(1 << 20, java.time.Duration.ofMinutes(1),
-        java.time.Clock.systemUTC());
+  void anAdoptedSegmentIsKeptWithoutACopyAndHandedOutAsReadOnlyViewsOfIt() {
+    InMemorySegmentStore frozen = new InMemorySegmentStore(1 << 20, Duration.ofMinutes(1), clock);
     SwarmKey swarm = SwarmKey.ofHex("00000000000000000000000000000000000000aa");
-    ArrivingSegment first = new ArrivingSegment(100);
-    arrivals.putArriving(swarm, 1, first);
-    assertThat(arrivals.arriving(swarm, 1)).containsSame(first);
-    assertThat(arrivals.contains(swarm, 1)).as("arriving is not held").isFalse();
-    arrivals.put(swarm, 1, new byte[] {1});
-    assertThat(arrivals.arriving(swarm, 1)).as("the stored segment replaces it").isEmpty();
+    byte[] segment = {1, 2, 3};
+    SegmentBuffer adopted = SegmentBuffer.frozen(segment);
+    assertThat(frozen.adopt(swarm, 1, adopted)).isTrue();
+    assertThat(frozen.held(swarm, 1)).containsSame(adopted);
+    ByteBuffer view = frozen.get(swarm, 1).orElseThrow();
+    assertThat(view.isReadOnly()).isTrue();
+    segment[0] = 9; // the test's probe of sharing: nobody modifies a frozen segment otherwise
+    assertThat(view.get(0)).as("the store holds the caller's bytes, not a copy").isEqualTo((byte) 9);
+    assertThat(frozen.sizeBytes()).isEqualTo(3);
 
-    ArrivingSegment second = new ArrivingSegment(100);
-    arrivals.putArriving(swarm, 2, second);
-    arrivals.removeArriving(swarm, 2, new ArrivingSegment(100));
-    assertThat(arrivals.arriving(swarm, 2)).as("only the registered one is removed").containsSame(second);
-    arrivals.removeArriving(swarm, 2, second);
-    assertThat(arrivals.arriving(swarm, 2)).isEmpty();
-
-    for (long id = 10; id < 10 + InMemorySegmentStore.MAX_ARRIVING + 1; id++) {
-      arrivals.putArriving(swarm, id, new ArrivingSegment(100));
-    }
-    assertThat(arrivals.arriving(swarm, 10)).as("the oldest dropped past the bound").isEmpty();
-    assertThat(arrivals.arriving(swarm, 10 + InMemorySegmentStore.MAX_ARRIVING)).isPresent();
-    arrivals.removeSwarm(swarm);
-    assertThat(arrivals.arriving(swarm, 10 + InMemorySegmentStore.MAX_ARRIVING)).isEmpty();
+    byte[] copied = {4, 5};
+    frozen.put(swarm, 2, copied);
+    copied[0] = 7;
+    assertThat(frozen.get(swarm, 2).orElseThrow().get(0)).as("put copies").isEqualTo((byte) 4);
+    assertThat(frozen.adopt(swarm, 3, SegmentBuffer.frozen(new byte[(1 << 20) + 1]))).isFalse();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> frozen.adopt(swarm, 4, new SegmentBuffer(10)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }
